@@ -1,0 +1,56 @@
+"""Transform, check and publish: dbt build, the GX gate, then the serving copy."""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+from cchc_common import (
+    DEFAULT_ARGS,
+    PUBLISHED_MARTS,
+    RAW_EXPORTS,
+    RAW_REPORTS,
+    no_retry_on_bad_data,
+)
+
+
+@dag(
+    dag_id="cchc_transform_publish",
+    schedule=RAW_REPORTS | RAW_EXPORTS,
+    start_date=pendulum.datetime(2020, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["cchc", "dbt", "great-expectations", "publish"],
+    doc_md="""
+### Transform, validate, publish
+Runs when new raw reports or exports land. `build_models` runs `dbt build`
+(staging → intermediate → marts, with dbt tests); `validate_warehouse` runs the
+Great Expectations suites and stores every result in `audit.check_results`; it
+fails the run when a `fail`-severity check fails, so `publish_marts` never runs
+and the previous serving copy stays as it was.
+""",
+)
+def cchc_transform_publish():
+    @task(doc_md="`dbt build` on the warehouse target.")
+    def build_models() -> None:
+        from ingest.pipeline import build_models as build
+
+        build()
+
+    @task(doc_md="GX suites; a failed `fail`-severity check fails the run without retry.")
+    def validate_warehouse(run_id=None) -> dict:
+        from ingest.pipeline import validate_warehouse as validate
+
+        with no_retry_on_bad_data():
+            return validate(run_id)
+
+    @task(outlets=[PUBLISHED_MARTS], doc_md="Atomically swap the read-only serving copy.")
+    def publish_marts(run_id=None) -> dict:
+        from ingest.pipeline import publish_marts as publish
+
+        return publish(run_id)
+
+    build_models() >> validate_warehouse() >> publish_marts()
+
+
+cchc_transform_publish()

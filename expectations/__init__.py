@@ -1,0 +1,1 @@
+"""Great Expectations suites (one per warehouse entity) and the runner that gates publishing."""

@@ -1,0 +1,224 @@
+"""`cchc`: one command-line entry for people. Errors say what to do next."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ingest.settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="CCHC warehouse: load reports and exports, build, check, publish, query.")
+err = Console(stderr=True)
+out = Console()
+
+
+class ReportFormat(StrEnum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+class SqlFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.callback()
+def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def run(
+    year: Annotated[
+        list[int] | None, typer.Option(help="Report year(s) to load (default: all landed).")
+    ] = None,
+    month: Annotated[
+        list[str] | None, typer.Option(help="Export month(s) yyyy-mm (default: all landed).")
+    ] = None,
+) -> None:
+    """Run the real Airflow DAGs: load reports and exports, dbt build, GX gate, publish."""
+    from ingest.orchestrate import (
+        OrchestrationError,
+        airflow_env,
+        landed_periods,
+        plan_runs,
+        prepare_airflow,
+        run_dag,
+    )
+
+    settings = get_settings()
+    env = airflow_env(settings)
+    log_file = Path(env["AIRFLOW_HOME"]) / "cchc-run.log"
+    landed_years, landed_months = landed_periods(settings)
+    try:
+        runs = plan_runs(year or landed_years, month or landed_months)
+        with err.status("initialising the Airflow metadata database…"):
+            prepare_airflow(env, log_file)
+        for index, dag_run in enumerate(runs, start=1):
+            with err.status(f"[{index}/{len(runs)}] {dag_run.label}…"):
+                seconds = run_dag(dag_run, env, log_file)
+            err.print(f"[green]✓[/] [{index}/{len(runs)}] {dag_run.label} ({seconds:.1f}s)")
+    except OrchestrationError as exc:
+        _fail(f"{exc}\nFix the cause above and rerun `cchc run`; reruns are idempotent.", 1)
+    _print_release_summary(settings.serving)
+
+
+def _print_release_summary(serving: Path) -> None:
+    from ingest.serving import release_summary
+
+    summary = release_summary(serving)
+    table = Table(title=f"Published release {summary['release_id']}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in summary["tables"].items():
+        table.add_row(name, f"{rows:,}")
+    out.print(table)
+    checks = summary["checks"]
+    out.print(f"Checks: {checks['passed']} passed, {checks['failed']} failed, "
+              f"{checks['warned']} warnings (details: select * from audit.check_results)")
+    out.print(f"Query the marts: [bold]cchc sql[/]  or  duckdb -readonly {serving}")
+
+
+@app.command("extract-report")
+def extract_report(
+    path: Path,
+    format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.jsonl,
+) -> None:
+    """Print the figures of one yearly report (JSON lines on stdout, logs on stderr)."""
+    from ingest.reports import ReportError
+    from ingest.reports import extract_report as extract
+
+    try:
+        extraction = extract(path)
+    except (ReportError, OSError) as exc:
+        _fail(str(exc))
+    if format is ReportFormat.jsonl:
+        for figure in extraction.figures:
+            sys.stdout.write(json.dumps(figure.to_json(), ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{path.name}: {len(extraction.figures)} figures")
+    for column in ("metric", "value", "unit", "qualifiers", "denominator", "line"):
+        table.add_column(column)
+    for figure in extraction.figures:
+        row = figure.to_json()
+        table.add_row(row["metric"], str(row["value"]), row["unit"],
+                      json.dumps(row["qualifiers"], ensure_ascii=False),
+                      "" if row["denominator"] is None else str(row["denominator"]), str(row["line"]))
+    out.print(table)
+
+
+@app.command("check-report")
+def check_report(
+    path: Path,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Run the report consistency checks on one report without loading it."""
+    from expectations.report_check import check_report_file
+    from ingest.reports import ReportError
+
+    try:
+        result = check_report_file(path)
+    except (ReportError, OSError) as exc:
+        _fail(str(exc))
+    failed = [c for c in result["checks"] if not c["success"] and c["severity"] == "fail"]
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, default=str) + "\n")
+    else:
+        table = Table(title=f"{path.name}")
+        for column in ("rule", "severity", "success", "observed"):
+            table.add_column(column)
+        for check in result["checks"]:
+            table.add_row(check["rule"], check["severity"],
+                          "[green]yes[/]" if check["success"] else "[red]no[/]", check["observed"])
+        out.print(table)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("load-export")
+def load_export(
+    paths: list[Path],
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB file (default: settings).")] = None,
+    agency: Annotated[str | None, typer.Option(help="Override the partition agency code.")] = None,
+    period: Annotated[str | None, typer.Option(help="Override the partition month yyyy-mm.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list on stdout.")] = False,
+) -> None:
+    """Load agency export files into raw (every row loaded or quarantined)."""
+    from ingest import warehouse as wh
+    from ingest.exports import ExportError
+    from ingest.exports import load_export as load
+
+    target = warehouse or get_settings().warehouse
+    results = []
+    try:
+        with wh.connect(target) as con:
+            for path in paths:
+                result = load(con, path, agency=agency, period=period)
+                results.append(result.to_json())
+                if not as_json:
+                    state = "unchanged (already loaded)" if result.skipped else (
+                        f"{result.rows_loaded} loaded, {result.rows_quarantined} quarantined")
+                    err.print(f"{path}: {result.rows_read} rows read, {state}")
+    except ExportError as exc:
+        _fail(f"{exc}\nNothing from this file was loaded.")
+    if as_json:
+        sys.stdout.write(json.dumps(results, ensure_ascii=False) + "\n")
+
+
+@app.command("generate-exports")
+def generate_exports(
+    out_dir: Path,
+    year: int = 2020,
+    seed: int = 2020,
+) -> None:
+    """Write deterministic sample agency exports under OUT_DIR/<agency>/<yyyy-mm>/."""
+    from ingest.sample import generate_exports as generate
+
+    paths = generate(out_dir, year=year, seed=seed)
+    err.print(f"wrote {len(paths)} files under {out_dir}")
+
+
+@app.command()
+def sql(
+    command: Annotated[str | None, typer.Option("-c", "--command", help="Run one statement.")] = None,
+    format: Annotated[SqlFormat, typer.Option("--format")] = SqlFormat.table,
+) -> None:
+    """Query the published marts (read-only serving copy): a shell, or one statement with -c."""
+    from ingest.serving import open_serving, run_statement, shell
+
+    serving = get_settings().serving
+    try:
+        con = open_serving(serving)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    with con:
+        if command is None:
+            shell(con, out)
+            return
+        try:
+            sys.stdout.write(run_statement(con, command, format.value))
+        except Exception as exc:  # duckdb raises many error types; all are user errors here
+            _fail(f"{exc}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The pipeline's steps, one function each; Airflow tasks and `cchc` call these.
+
+Each step takes the run's period explicitly (never the wall clock) so a rerun or a
+backfill of the same period gives the same warehouse.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ingest import warehouse
+from ingest.exports import landed_exports, load_export
+from ingest.reports import landed_reports, load_report
+from ingest.settings import Settings, get_settings
+from ingest.transform import run_dbt
+
+log = logging.getLogger(__name__)
+
+
+def load_reports_for_year(year: int, settings: Settings | None = None) -> list[dict]:
+    """Extract and load every report landed for `year`; returns one summary per report."""
+    settings = settings or get_settings()
+    paths = landed_reports(settings.reports_landing, year)
+    if not paths:
+        log.warning("no reports landed under %s/*/%s", settings.reports_landing, year)
+    summaries = []
+    with warehouse.connect(settings.warehouse) as con:
+        for path in paths:
+            summary = load_report(con, path)
+            log.info("loaded report %s: %s", path, summary)
+            summaries.append(summary)
+    return summaries
+
+
+def load_exports_for_month(month: str, settings: Settings | None = None) -> list[dict]:
+    """Load every agency export landed for `month` (yyyy-mm); one result per file."""
+    settings = settings or get_settings()
+    paths = landed_exports(settings.exports_landing, month)
+    if not paths:
+        log.warning("no exports landed under %s/*/%s", settings.exports_landing, month)
+    results = []
+    with warehouse.connect(settings.warehouse) as con:
+        for path in paths:
+            result = load_export(con, path)
+            log.info("loaded export %s: %s", path, result.to_json())
+            results.append(result.to_json())
+    return results
+
+
+def build_models(settings: Settings | None = None) -> None:
+    """`dbt seed` + `dbt build` (models, snapshots and their tests) on the configured target."""
+    settings = settings or get_settings()
+    run_dbt(["build"], settings)
+
+
+def validate_warehouse(run_id: str, settings: Settings | None = None) -> dict:
+    """Run the GX suites, store their results, and raise if a `fail` check failed."""
+    from expectations.runner import run_checks
+
+    settings = settings or get_settings()
+    return run_checks(settings, run_id=run_id).raise_for_failures().to_json()
+
+
+def publish_marts(release_id: str, settings: Settings | None = None) -> dict:
+    """Swap the read-only serving copy to this release."""
+    from ingest.publish import publish_release
+
+    settings = settings or get_settings()
+    return publish_release(settings, release_id=release_id)

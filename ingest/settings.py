@@ -1,0 +1,44 @@
+"""Every setting in one place, read from the environment (prefix CCHC_) or `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CCHC_", env_file=REPO_ROOT / ".env", extra="ignore"
+    )
+
+    # The single-writer DuckDB file that loaders and dbt write.
+    warehouse: Path = REPO_ROOT / "warehouse" / "cchc.duckdb"
+    # The read-only copy analysts and BI open; replaced atomically on publish.
+    serving: Path = REPO_ROOT / "warehouse" / "serving" / "cchc.duckdb"
+    # landing/reports/<province>/<year>/*, landing/exports/<agency>/<yyyy-mm>/*
+    landing: Path = REPO_ROOT / "data" / "samples"
+    dbt_project_dir: Path = REPO_ROOT / "dbt_project"
+    gx_dir: Path = REPO_ROOT / "expectations"
+    # Optional Postgres warehouse for BI, e.g. postgresql://postgres@127.0.0.1:5432/cchc
+    postgres_dsn: str | None = None
+    dbt_target: str = "duckdb"
+
+    @property
+    def reports_landing(self) -> Path:
+        return self.landing / "reports"
+
+    @property
+    def exports_landing(self) -> Path:
+        return self.landing / "exports"
+
+    @property
+    def reference_dir(self) -> Path:
+        """Reference data (agencies, procedures) shared by the generator and dbt seeds."""
+        return self.dbt_project_dir / "seeds"
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,60 @@
+"""Runs dbt in a subprocess: the DuckDB file is released when dbt exits, so the
+next writer (GX, publish, the next load) never finds it held."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ingest.settings import Settings
+
+
+class TransformError(RuntimeError):
+    pass
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    """Environment the dbt profile reads (see dbt_project/profiles.yml)."""
+    env = dict(os.environ)
+    env["CCHC_WAREHOUSE"] = str(settings.warehouse.resolve())
+    env["CCHC_DBT_TARGET"] = settings.dbt_target
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    if settings.postgres_dsn:
+        dsn = urlparse(settings.postgres_dsn)
+        env["CCHC_PG_HOST"] = dsn.hostname or "127.0.0.1"
+        env["CCHC_PG_PORT"] = str(dsn.port or 5432)
+        env["CCHC_PG_USER"] = dsn.username or "postgres"
+        env["CCHC_PG_PASSWORD"] = dsn.password or ""
+        env["CCHC_PG_DATABASE"] = (dsn.path or "/cchc").lstrip("/")
+    return env
+
+
+def dbt_executable() -> str:
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def run_dbt(args: list[str], settings: Settings, capture: bool = False) -> str:
+    """Run one dbt command against the configured target; raise with dbt's output on failure."""
+    project = settings.dbt_project_dir.resolve()
+    cmd = [
+        dbt_executable(),
+        *args,
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target", settings.dbt_target,
+    ]
+    proc = subprocess.run(
+        cmd, env=dbt_env(settings), cwd=project, text=True,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.STDOUT if capture else None,
+    )
+    if proc.returncode != 0:
+        detail = f"\n{proc.stdout[-4000:]}" if capture and proc.stdout else ""
+        raise TransformError(
+            f"`dbt {' '.join(args)}` failed (exit {proc.returncode}) on target "
+            f"{settings.dbt_target}; see the dbt log in {project / 'logs'}{detail}"
+        )
+    return proc.stdout or ""

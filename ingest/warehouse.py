@@ -1,0 +1,152 @@
+"""Warehouse connections and the raw schema that both loaders write.
+
+DuckDB is the embedded default (one writer at a time); Postgres is the server
+target for BI. Raw tables are written only through `transaction()` so a load is
+all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+RAW_SCHEMA = "raw"
+
+# One statement per raw table. Column order is the contract with dbt's sources.
+RAW_DDL: dict[str, str] = {
+    "report_documents": """
+        report_id          varchar primary key,  -- sha256 of the report file's bytes
+        source_file        varchar not null,
+        province           varchar not null,
+        report_number      varchar,
+        issued_date        date,
+        report_year        integer not null,
+        period_start       date,
+        period_end         date,
+        title              varchar,
+        legal_references   varchar,              -- JSON list of cited documents
+        line_count         integer not null,
+        loaded_at          timestamp not null
+    """,
+    "report_figures": """
+        report_id          varchar not null,
+        figure_seq         integer not null,
+        metric             varchar not null,
+        value              double,
+        value_text         varchar,              -- report_number, report_issued_date
+        unit               varchar not null,
+        qualifiers         varchar not null,     -- JSON object, only the keys that apply
+        q_level            varchar,
+        q_sector           varchar,
+        q_scope            varchar,
+        q_unit             varchar,
+        q_service_level    integer,
+        q_group            varchar,
+        q_rating           varchar,
+        q_kind             varchar,
+        q_period           varchar,
+        denominator        double,
+        line               integer not null,
+        source_text        varchar not null,
+        primary key (report_id, figure_seq)
+    """,
+    "report_mentions": """
+        report_id          varchar not null,
+        mention_seq        integer not null,
+        value              double not null,
+        unit               varchar,
+        raw_text           varchar not null,
+        line               integer not null,
+        sentence           varchar not null,
+        section            varchar,
+        metric             varchar,              -- null when no catalog figure uses it
+        primary key (report_id, mention_seq)
+    """,
+    "export_dossiers": """
+        file_sha256        varchar not null,
+        source_file        varchar not null,
+        source_row         integer not null,     -- 1-based data row in the file
+        partition_agency   varchar not null,
+        partition_month    varchar not null,     -- yyyy-mm
+        dossier_code       varchar not null,
+        agency_code        varchar,
+        agency_name        varchar,
+        procedure_code     varchar,
+        procedure_name     varchar,
+        field_code         varchar,
+        field_name         varchar,
+        channel            integer,              -- 1 in person, 2 online, 3 postal
+        status             integer,              -- national portal codes 1..10
+        received_at        timestamp not null,
+        due_at             timestamp,
+        finished_at        timestamp,
+        returned_at        timestamp,
+        is_paid_online     boolean,
+        fee_amount         double,
+        extra_columns      varchar,              -- JSON of unmapped source columns
+        primary key (file_sha256, source_row)
+    """,
+    "export_quarantine": """
+        file_sha256        varchar not null,
+        source_file        varchar not null,
+        source_row         integer not null,
+        raw_values         varchar not null,     -- JSON of the row as read
+        reason             varchar not null,
+        primary key (file_sha256, source_row)
+    """,
+    "load_manifest": """
+        file_sha256        varchar primary key,
+        source_file        varchar not null,
+        source_kind        varchar not null,     -- report | dossiers | aggregates
+        partitions         varchar not null,     -- JSON list of partition keys
+        rows_read          integer not null,
+        rows_loaded        integer not null,
+        rows_quarantined   integer not null,
+        loaded_at          timestamp not null
+    """,
+}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; creates the file and the raw schema when writable."""
+    path = Path(path)
+    if read_only:
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path} does not exist yet: run `make run` (or `cchc run`) to build it"
+            )
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    ensure_raw_schema(con)
+    return con
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    for table, columns in RAW_DDL.items():
+        con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All statements inside commit together or not at all."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
