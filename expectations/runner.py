@@ -8,10 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import subprocess
+import sys
 from dataclasses import asdict, dataclass, field
 
 import duckdb
 import great_expectations as gx
+import sqlalchemy
 from great_expectations.execution_engine import sqlalchemy_execution_engine as gx_sql_engine
 
 from expectations.suites import SUITES
@@ -96,6 +100,16 @@ def _observed(result: dict) -> str:
     return json.dumps(shown, default=str, ensure_ascii=False)[:2000]
 
 
+def _raised_exception(info: dict) -> str | None:
+    """GX reports errors either flat or keyed by metric; either way, return the message."""
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))[:500]
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))[:500]
+    return None
+
+
 def _metrics_in(details: dict) -> list[str]:
     rows = (details.get("details") or {}).get("unexpected_rows") or []
     return sorted({row["metric_id"] for row in rows if isinstance(row, dict) and "metric_id" in row})
@@ -109,56 +123,82 @@ def _connection_string(settings: Settings) -> str:
     return f"duckdb:///{settings.warehouse.resolve()}"
 
 
+def validate_suites(settings: Settings, suite_names: list[str]) -> list[CheckResult]:
+    """Run the named suites with GX in this process and return one result per check."""
+    suites = [module for module in SUITES if module.TABLE in suite_names]
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_sql(name="warehouse", connection_string=_connection_string(settings))
+    if settings.dbt_target == "duckdb":
+        # GX's column reflection ignores the asset's schema on DuckDB; the search path on
+        # the (persisted) connection makes the unqualified names resolve to the marts.
+        with source.get_execution_engine().get_connection() as connection:
+            connection.execute(sqlalchemy.text(f"set search_path = '{MARTS_SCHEMA},main'"))
+    results: list[CheckResult] = []
+    for suite_module in suites:
+        checks = {check.name: check for check in suite_module.checks()}
+        suite = context.suites.add(gx.ExpectationSuite(name=suite_module.TABLE))
+        for check in checks.values():
+            expectation = check.expectation
+            expectation.meta = {"check": check.name, "severity": check.severity, "why": check.why}
+            expectation.severity = GX_SEVERITY[check.severity]
+            suite.add_expectation(expectation)
+        asset = source.add_table_asset(
+            name=suite_module.TABLE, table_name=suite_module.TABLE, schema_name=MARTS_SCHEMA
+        )
+        batch = asset.add_batch_definition_whole_table("whole_table")
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite_module.TABLE, data=batch, suite=suite)
+        )
+        for result in validation.run().results:
+            check = checks[result.expectation_config.meta["check"]]
+            details = result.result or {}
+            error = _raised_exception(result.exception_info or {})
+            if error:
+                details = {"observed_value": f"error: {error}"}
+            observed_count = details.get("observed_value")
+            results.append(CheckResult(
+                suite=suite_module.TABLE,
+                check=check.name,
+                severity=check.severity,
+                success=bool(result.success),
+                unexpected_count=details.get(
+                    "unexpected_count", observed_count if isinstance(observed_count, int) else None
+                ),
+                observed=_observed(details),
+                why=check.why,
+                expected=result.expectation_config.description or result.expectation_config.type,
+                metrics=json.dumps(_metrics_in(details)),
+            ))
+    return results
+
+
 def run_checks(
     settings: Settings | None = None,
     run_id: str = "manual",
     suites: tuple = SUITES,
     store: bool = True,
 ) -> CheckSummary:
-    """Validate each suite's table; results go to audit.check_results (replacing this run's)."""
+    """Validate each suite's table; results go to audit.check_results (replacing this run's).
+
+    GX runs in a child process: it keeps its DuckDB connection open for the life of the
+    process (see above), and DuckDB lets no second, differently configured connection
+    into the same file, so the results could not be written back from here.
+    """
     settings = settings or get_settings()
-    context = gx.get_context(mode="ephemeral")
-    source = context.data_sources.add_sql(name="warehouse", connection_string=_connection_string(settings))
-    summary = CheckSummary(run_id=run_id)
-    try:
-        for suite_module in suites:
-            checks = {check.name: check for check in suite_module.checks()}
-            suite = context.suites.add(gx.ExpectationSuite(name=suite_module.TABLE))
-            for check in checks.values():
-                expectation = check.expectation
-                expectation.meta = {"check": check.name, "severity": check.severity, "why": check.why}
-                expectation.severity = GX_SEVERITY[check.severity]
-                suite.add_expectation(expectation)
-            asset = source.add_table_asset(
-                name=suite_module.TABLE, table_name=suite_module.TABLE, schema_name=MARTS_SCHEMA
-            )
-            batch = asset.add_batch_definition_whole_table("whole_table")
-            validation = context.validation_definitions.add(
-                gx.ValidationDefinition(name=suite_module.TABLE, data=batch, suite=suite)
-            )
-            outcome = validation.run()
-            for result in outcome.results:
-                check = checks[result.expectation_config.meta["check"]]
-                details = result.result or {}
-                if result.exception_info and result.exception_info.get("raised_exception"):
-                    details = {"observed_value": result.exception_info.get("exception_message")}
-                summary.results.append(CheckResult(
-                    suite=suite_module.TABLE,
-                    check=check.name,
-                    severity=check.severity,
-                    success=bool(result.success),
-                    unexpected_count=details.get("unexpected_count", details.get("observed_value")
-                                                 if isinstance(details.get("observed_value"), int)
-                                                 else None),
-                    observed=_observed(details),
-                    why=check.why,
-                    expected=result.expectation_config.description
-                    or result.expectation_config.type,
-                    metrics=json.dumps(_metrics_in(details)),
-                ))
-    finally:
-        # Release the warehouse file before anyone else (us, below) writes it.
-        source.get_execution_engine().close()
+    env = {**os.environ, "CCHC_WAREHOUSE": str(settings.warehouse.resolve()),
+           "CCHC_DBT_TARGET": settings.dbt_target}
+    if settings.postgres_dsn:
+        env["CCHC_POSTGRES_DSN"] = settings.postgres_dsn
+    suite_names = ",".join(module.TABLE for module in suites)
+    proc = subprocess.run(
+        [sys.executable, "-m", "expectations.runner", "--validate-only", suite_names],
+        env=env, capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"Great Expectations could not run the suites {suite_names}:\n"
+                           f"{proc.stderr[-3000:]}")
+    summary = CheckSummary(run_id=run_id,
+                           results=[CheckResult(**row) for row in json.loads(proc.stdout)])
     if store and settings.dbt_target == "duckdb":
         store_results(settings, summary)
     log.info("checks: %s", summary.to_json())
@@ -185,7 +225,13 @@ def store_results(settings: Settings, summary: CheckSummary) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--run-id", default="manual")
+    parser.add_argument("--validate-only", metavar="SUITES",
+                        help="(internal) run these comma-separated suites, print results as JSON")
     args = parser.parse_args()
+    if args.validate_only:
+        results = validate_suites(get_settings(), args.validate_only.split(","))
+        print(json.dumps([asdict(result) for result in results], ensure_ascii=False))
+        return
     summary = run_checks(run_id=args.run_id)
     print(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
     raise SystemExit(1 if summary.failed else 0)

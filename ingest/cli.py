@@ -59,7 +59,7 @@ def run(
         landed_periods,
         plan_runs,
         prepare_airflow,
-        run_dag,
+        run_dags,
     )
 
     settings = get_settings()
@@ -70,10 +70,10 @@ def run(
         runs = plan_runs(year or landed_years, month or landed_months)
         with err.status("initialising the Airflow metadata database…"):
             prepare_airflow(env, log_file)
-        for index, dag_run in enumerate(runs, start=1):
-            with err.status(f"[{index}/{len(runs)}] {dag_run.label}…"):
-                seconds = run_dag(dag_run, env, log_file)
-            err.print(f"[green]✓[/] [{index}/{len(runs)}] {dag_run.label} ({seconds:.1f}s)")
+        with err.status(f"running {len(runs)} DAG runs (Airflow log: {log_file})…"):
+            finished = run_dags(runs, env, log_file)
+            for index, (planned, done) in enumerate(zip(runs, finished, strict=False), 1):
+                err.print(f"[green]✓[/] [{index}/{len(runs)}] {planned.label} ({done['seconds']:.1f}s)")
     except OrchestrationError as exc:
         _fail(f"{exc}\nFix the cause above and rerun `cchc run`; reruns are idempotent.", 1)
     _print_release_summary(settings.serving)

@@ -1,15 +1,18 @@
 """Drive the real Airflow DAGs from the command line (`cchc run`), no scheduler needed.
 
-Airflow runs in subprocesses (`airflow dags test`), so this package never imports it.
+Airflow runs in subprocesses (its CLI, and dags/local_runner.py calling `dag.test()`),
+so this package never imports it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from ingest.settings import REPO_ROOT, Settings
@@ -63,11 +66,12 @@ def _airflow(args: list[str], env: dict[str, str], log_file: Path) -> None:
 @dataclass(frozen=True)
 class DagRun:
     dag_id: str
-    logical_date: str  # yyyy-mm-dd
+    run_after: date  # the run covers the last complete data interval before this day
+    period: str      # what that interval is, for people: "2020" or "2020-03"
 
     @property
     def label(self) -> str:
-        return f"{self.dag_id} {self.logical_date}"
+        return f"{self.dag_id} {self.period}"
 
 
 def landed_periods(settings: Settings) -> tuple[list[int], list[str]]:
@@ -79,15 +83,20 @@ def landed_periods(settings: Settings) -> tuple[list[int], list[str]]:
     return years, months
 
 
+def _next_month(month: str) -> date:
+    year, number = (int(part) for part in month.split("-"))
+    return date(year + number // 12, number % 12 + 1, 1)
+
+
 def plan_runs(years: list[int], months: list[str]) -> list[DagRun]:
-    """Loads in period order, then one transform/publish run dated by the last period."""
-    runs = [DagRun("cchc_yearly_reports", f"{year}-01-01") for year in years]
-    runs += [DagRun("cchc_monthly_exports", f"{month}-01") for month in months]
-    last = max([f"{m}-01" for m in months] + [f"{y}-01-01" for y in years], default=None)
-    if last is None:
+    """Loads in period order, then one transform/publish run after the last period."""
+    if not years and not months:
         raise OrchestrationError("nothing landed: put reports under landing/reports/<province>/"
                                  "<year>/ and exports under landing/exports/<agency>/<yyyy-mm>/")
-    runs.append(DagRun("cchc_transform_publish", last))
+    runs = [DagRun("cchc_yearly_reports", date(year + 1, 1, 1), str(year)) for year in years]
+    runs += [DagRun("cchc_monthly_exports", _next_month(month), month) for month in months]
+    last = max(run.run_after for run in runs)
+    runs.append(DagRun("cchc_transform_publish", last, "publish"))
     return runs
 
 
@@ -98,7 +107,23 @@ def prepare_airflow(env: dict[str, str], log_file: Path) -> None:
     _airflow(["pools", "set", WRITER_POOL, "1", "single DuckDB writer"], env, log_file)
 
 
-def run_dag(run: DagRun, env: dict[str, str], log_file: Path) -> float:
-    started = time.monotonic()
-    _airflow(["dags", "test", run.dag_id, run.logical_date], env, log_file)
-    return time.monotonic() - started
+def run_dags(runs: list[DagRun], env: dict[str, str], log_file: Path) -> Iterator[dict]:
+    """Run the plan in one Airflow process (dags/local_runner.py); yield each finished run."""
+    plan = json.dumps([{"dag_id": r.dag_id, "run_after": r.run_after.isoformat()} for r in runs])
+    runner = Path(env["AIRFLOW__CORE__DAGS_FOLDER"]) / "local_runner.py"
+    proc = subprocess.Popen(
+        [sys.executable, str(runner), "--log-file", str(log_file)],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    proc.stdin.write(plan)
+    proc.stdin.close()
+    for line in proc.stdout:
+        event = json.loads(line)
+        if "error" in event:
+            raise OrchestrationError(event["error"])
+        yield event
+    if proc.wait() != 0:
+        tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-60:]
+        raise OrchestrationError(
+            f"a DAG run failed (exit {proc.returncode}). Last lines of {log_file}:\n" + "\n".join(tail)
+        )

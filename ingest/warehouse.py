@@ -150,3 +150,31 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("rollback")
         raise
     con.execute("commit")
+
+
+def copy_raw_to_postgres(con: duckdb.DuckDBPyConnection, dsn: str) -> dict[str, int]:
+    """Mirror the raw schema into Postgres (for its dbt target) in one transaction.
+
+    DuckDB stays the system of record; Postgres gets an exact copy through COPY CSV,
+    the fastest path psycopg2 offers, with no per-row Python.
+    """
+    import tempfile
+
+    import psycopg2
+
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="cchc-raw-") as tmp, psycopg2.connect(dsn) as pg:
+        with pg.cursor() as cur:
+            cur.execute(f"create schema if not exists {RAW_SCHEMA}")
+            for table, columns in RAW_DDL.items():
+                csv_path = Path(tmp) / f"{table}.csv"
+                con.execute(
+                    f"copy (select * from {RAW_SCHEMA}.{table}) to '{csv_path}' (format csv, header false)"
+                )
+                pg_columns = columns.replace(" double", " double precision")
+                cur.execute(f"drop table if exists {RAW_SCHEMA}.{table} cascade")
+                cur.execute(f"create table {RAW_SCHEMA}.{table} ({pg_columns})")
+                with open(csv_path, encoding="utf-8") as handle:
+                    cur.copy_expert(f"copy {RAW_SCHEMA}.{table} from stdin with (format csv)", handle)
+                counts[table] = cur.rowcount
+    return counts

@@ -1,0 +1,144 @@
+"""End to end: `cchc run` drives the real Airflow DAGs on the repo's sample into a
+temporary warehouse; the marts must hold what the input files say.
+
+Expected numbers come from the inputs (the sample CSVs, read here with the csv module,
+and the report text), never from the pipeline's own output.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import SAMPLE_REPORT, SAMPLES
+
+pytestmark = pytest.mark.slow
+CCHC = str(Path(sys.executable).parent / "cchc")
+
+
+def _parse(value: str) -> datetime | None:
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def expected_from_csv() -> dict:
+    """Re-derive the dossier counts from the sample CSVs with the documented rules."""
+    received: Counter = Counter()
+    online: Counter = Counter()
+    resolved = on_time = late = 0
+    dossiers = set()
+    for path in sorted((SAMPLES / "exports").rglob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                code = row["Mã hồ sơ"].strip()
+                got = _parse(row["Ngày tiếp nhận"])
+                due = _parse(row["Ngày hẹn trả"]) if row["Ngày hẹn trả"].strip() else None
+                done = _parse(row["Ngày kết thúc xử lý"]) if row["Ngày kết thúc xử lý"].strip() else None
+                if row["Ngày hẹn trả"].strip() and due and len(row["Ngày hẹn trả"].strip()) == 10:
+                    due = due.replace(hour=23, minute=59, second=59)  # a date-only due date ends the day
+                channel, status = row["Kênh thực hiện"].strip(), row["Trạng thái hồ sơ"].strip()
+                if (not code or got is None or channel not in ("1", "2", "3")
+                        or (due is not None and due < got) or (done is not None and done < got)):
+                    continue  # quarantined by the loader
+                dossiers.add(code)
+                agency = row["Đơn vị xử lý"].strip()
+                received[agency] += 1
+                online[agency] += channel == "2"
+                if done is not None and status not in ("3", "7", "8"):
+                    resolved += 1
+                    on_time += due is None or done <= due
+                    late += due is not None and done > due
+    return {"received": received, "online": online, "resolved": resolved,
+            "on_time": on_time, "late": late, "dossiers": len(dossiers)}
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {
+        **os.environ,
+        "CCHC_WAREHOUSE": str(tmp / "warehouse" / "cchc.duckdb"),
+        "CCHC_SERVING": str(tmp / "warehouse" / "serving" / "cchc.duckdb"),
+        "CCHC_LANDING": str(SAMPLES),
+        "AIRFLOW_HOME": str(tmp / "airflow"),
+        "DBT_TARGET_PATH": str(tmp / "dbt_target"),
+        "DBT_LOG_PATH": str(tmp / "dbt_logs"),
+    }
+    env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+    env.pop("CCHC_POSTGRES_DSN", None)
+    proc = subprocess.run([CCHC, "run"], env=env, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return {"env": env, "stdout": proc.stdout, "serving": Path(env["CCHC_SERVING"])}
+
+
+def query(pipeline: dict, sql: str) -> list[tuple]:
+    with duckdb.connect(str(pipeline["serving"]), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_run_prints_summary_and_where_to_query(pipeline: dict) -> None:
+    out = pipeline["stdout"]
+    assert "marts.fct_dossiers" in out and "Checks:" in out and "cchc sql" in out
+
+
+def test_dossier_marts_match_the_exports(pipeline: dict) -> None:
+    expected = expected_from_csv()
+    assert query(pipeline, "select count(*) from marts.fct_dossiers") == [(expected["dossiers"],)]
+    per_agency = dict(query(pipeline, """
+        select agency_id, sum(dossiers_received) from marts.rpt_agency_monthly_performance
+        group by agency_id"""))
+    assert per_agency == dict(expected["received"])
+    online = dict(query(pipeline, """
+        select agency_id, sum(dossiers_online) from marts.rpt_agency_monthly_performance
+        group by agency_id"""))
+    assert online == dict(expected["online"])
+    totals = query(pipeline, """
+        select sum(dossiers_resolved), sum(dossiers_on_time), sum(dossiers_late)
+        from marts.rpt_agency_monthly_performance""")
+    assert totals == [(expected["resolved"], expected["on_time"], expected["late"])]
+
+
+def test_report_figures_come_from_the_report_text(pipeline: dict) -> None:
+    lines = SAMPLE_REPORT.read_text(encoding="utf-8").splitlines()
+    rows = query(pipeline, """
+        select level_code, figure_value, source_line from marts.fct_report_figures
+        where metric_id = 'procedures_total' order by figure_value desc""")
+    by_level = {level: value for level, value, _ in rows}
+    # "Tong s6 TTHC hien tai 1a 1.787 thu tuc, trong do cap tinh 1a 1.232, cap huyen la 220,
+    #  cap xa 1a 98, 4p dung nhieu cap 1a 237"
+    assert by_level == {None: 1787, "province": 1232, "district": 220, "commune": 98, "multi_level": 237}
+    total_line = next(line for level, _, line in rows if level is None)
+    assert "1.787" in lines[total_line - 1]
+    (year,) = query(pipeline, "select distinct report_year from marts.fct_report_figures")
+    assert year == (2020,)
+
+
+def test_checks_ran_and_gate_passed(pipeline: dict) -> None:
+    (release_id,) = query(pipeline, "select release_id from meta.release")[0]
+    results = query(pipeline, f"""
+        select suite, severity, success from audit.check_results where run_id = '{release_id}'""")
+    suites = {suite for suite, _, _ in results}
+    assert suites == {"fct_dossiers", "fct_report_figures", "rpt_agency_monthly_performance"}
+    assert not [r for r in results if r[1] == "fail" and not r[2]]
+
+
+def test_sql_command_reads_the_serving_copy(pipeline: dict) -> None:
+    proc = subprocess.run(
+        [CCHC, "sql", "-c", "select count(*) as n from marts.dim_agencies", "--format", "json"],
+        env=pipeline["env"], capture_output=True, text=True, check=True,
+    )
+    agencies = sum(1 for _ in open(SAMPLES.parent.parent / "dbt_project" / "seeds" / "agencies.csv")) - 1
+    assert json.loads(proc.stdout) == [{"n": agencies + 1}]  # plus the unknown member
