@@ -124,7 +124,7 @@ compared as (
         recomputed.exports_numerator,
         recomputed.exports_denominator,
         case
-            when recomputed.exports_denominator is null then cast(recomputed.exports_numerator as double)
+            when recomputed.exports_denominator is null then cast(recomputed.exports_numerator as {{ dbt.type_float() }})
             when recomputed.exports_denominator > 0
                 then round(100.0 * recomputed.exports_numerator / recomputed.exports_denominator, 2)
         end as exports_value,

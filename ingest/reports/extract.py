@@ -1,0 +1,782 @@
+"""Yearly CCHC report (text, PDF with a text layer, or an image through OCR) -> typed figures.
+
+The work is split in three passes over the matching form of the text (see normalize.py):
+layout (lines, footnotes, paragraphs, sentences, sections), rules (rules/*.yml, one regex
+per phrasing, applied per sentence), and context (scope and period qualifiers that come
+from the paragraph rather than the phrase). Every figure keeps its 1-based input line and
+the original sentence it was read from.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+import logging
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.reports.normalize import (
+    NUMBER_RE,
+    Normalized,
+    normalize,
+    parse_fraction,
+    parse_number,
+    title_case,
+)
+from ingest.reports.rules import Emit, Rule, RuleSet, load_rules
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+PDF_SUFFIXES = {".pdf"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+# Units whose values are whole numbers in the catalog; percent stays a float.
+_INTEGRAL_UNITS = {"count", "year", "rank", "vnd", "million_vnd"}
+_ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+_BOUNDARY = re.compile(r"[.!?]+(?=\s)|\n(?=[ \t]*[-+•]\s)")
+_NON_SPACE = re.compile(r"\S")
+_MENTION_RE = re.compile(rf"(?<![\w.,/])(?P<num>(?:{NUMBER_RE})(?:\s*/\s*(?:{NUMBER_RE}))?)(?![\w/]|[.,]\d)")
+
+
+class ReportError(ValueError):
+    """The input cannot be read as a CCHC report; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    metric: str
+    value: float | str
+    unit: str
+    qualifiers: dict
+    denominator: float | None
+    line: int
+    text: str
+
+    def to_json(self) -> dict:
+        """The JSON-lines record: counts as int, percentages as float, text as is."""
+        value: Any = self.value
+        if isinstance(value, float) and self.unit in _INTEGRAL_UNITS and value.is_integer():
+            value = int(value)
+        denominator: Any = self.denominator
+        if isinstance(denominator, float) and denominator.is_integer():
+            denominator = int(denominator)
+        return {
+            "metric": self.metric,
+            "value": value,
+            "unit": self.unit,
+            "qualifiers": dict(self.qualifiers),
+            "denominator": denominator,
+            "line": self.line,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Mention:
+    value: float
+    unit: str | None
+    raw_text: str
+    line: int
+    sentence: str
+    section: str | None
+    metric: str | None
+
+
+@dataclass(frozen=True)
+class ReportExtraction:
+    report_id: str
+    source_file: str
+    document: dict
+    figures: list[Figure]
+    mentions: list[Mention]
+
+
+# --------------------------------------------------------------------------- layout
+
+
+@dataclass
+class _Sentence:
+    start: int  # span in the matching form
+    end: int
+    paragraph: int
+    section: str | None
+    compact: str = ""  # whitespace collapsed, for the rules
+    index: list[int] = field(default_factory=list)  # compact position -> matching position
+    text: str = ""  # original sentence, joined across line breaks
+
+
+@dataclass
+class _Layout:
+    norm: Normalized
+    match: str  # matching form with footnote/page-number lines blanked
+    clean_original: str  # original with the same lines blanked
+    line_starts: list[int]
+    paragraphs: list[tuple[int, int]]
+    sentences: list[_Sentence]
+    legal_references: list[str]
+
+    def line_of(self, match_pos: int) -> int:
+        """1-based input line of a matching-form position."""
+        original = self.norm.original_index(match_pos)
+        return bisect.bisect_right(self.line_starts, original)
+
+    def original_span(self, start: int, end: int) -> str:
+        a = self.norm.original_index(start)
+        b = self.norm.original_index(max(end - 1, start)) + 1
+        return self.norm.original[a:b]
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in re.finditer("\n", text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _upper_ratio(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+
+
+def _legal_reference(match: re.Match[str], rules: RuleSet) -> str:
+    kind = rules.lookup("legal_reference_kind", match.group("kind")) or match.group("kind")
+    return f"{kind} so {match.group('number').upper()} ngay {match.group('date')}"
+
+
+def _blank_noise(
+    norm: Normalized, spans: list[tuple[int, int]], rules: RuleSet
+) -> tuple[str, str, set[int], list[str]]:
+    """Blank footnote and page-number lines (same length, so positions hold).
+
+    Returns the matching form and the original with those lines blanked, the blanked
+    line numbers (0-based) and the documents the footnotes cite.
+    """
+    noise: set[int] = set()
+    legal: list[str] = []
+    match_chars = list(norm.text)
+    clean_chars = list(norm.original)
+    for number, (a, b) in enumerate(spans):
+        line = norm.text[a:b]
+        if not line.strip() or not any(rx.search(line) for rx in rules.noise_lines):
+            continue
+        noise.add(number)
+        legal.extend(_legal_reference(ref, rules) for ref in rules.legal_reference.finditer(line))
+        match_chars[a:b] = " " * (b - a)
+        oa, ob = norm.original_index(a), norm.original_index(max(b - 1, a)) + 1
+        for pos in range(oa, min(ob, len(clean_chars))):
+            if clean_chars[pos] != "\n":
+                clean_chars[pos] = " "
+    return "".join(match_chars), "".join(clean_chars), noise, list(dict.fromkeys(legal))
+
+
+def _paragraphs(
+    norm: Normalized, match: str, spans: list[tuple[int, int]], noise: set[int], rules: RuleSet
+) -> tuple[list[tuple[int, int]], dict[int, tuple[str, str]]]:
+    """Runs of content lines, and which of them open a section ("II.") or item ("3.").
+
+    A gap that only holds footnotes or a page number does not end a paragraph whose
+    text has not ended: that is a page break inside a sentence.
+    """
+    paragraphs: list[tuple[int, int]] = []
+    headings: dict[int, tuple[str, str]] = {}
+    current: list[int] | None = None
+    gap_lines, gap_has_noise = 0, False
+    for number, (a, b) in enumerate(spans):
+        line = match[a:b]
+        if number in noise or not line.strip():
+            gap_lines += 1
+            gap_has_noise = gap_has_noise or number in noise
+            continue
+        original_line = norm.original[norm.original_index(a) : norm.original_index(b - 1) + 1]
+        is_section = bool(rules.section_heading.match(line)) and _upper_ratio(original_line) > 0.6
+        sub = rules.subsection_heading.match(line)
+        # "3. Cai cach TTHC ..." opens an item; "2020. Theo do" inside a sentence does not.
+        after_number = original_line.strip()[len(sub.group("n")) + 1 :].strip() if sub else ""
+        is_sub = bool(sub) and after_number[:1].isupper()
+        starts_new = is_section or is_sub
+        if current is not None and gap_lines:
+            ended = match[current[0] : current[1]].rstrip().endswith((".", "!", "?", ":", ";"))
+            if not gap_has_noise or ended:
+                starts_new = True
+        if current is not None and starts_new:
+            paragraphs.append((current[0], current[1]))
+            current = None
+        if current is None:
+            current = [a, b]
+            if is_section:
+                headings[len(paragraphs)] = ("section", "")
+            elif sub and is_sub:
+                headings[len(paragraphs)] = ("sub", sub.group("n"))
+        else:
+            current[1] = b
+        gap_lines, gap_has_noise = 0, False
+        if is_section:  # a heading line is a paragraph of its own
+            paragraphs.append((current[0], current[1]))
+            current = None
+    if current is not None:
+        paragraphs.append((current[0], current[1]))
+    return paragraphs, headings
+
+
+def _sentences(
+    norm: Normalized,
+    match: str,
+    paragraphs: list[tuple[int, int]],
+    headings: dict[int, tuple[str, str]],
+) -> list[_Sentence]:
+    """Split paragraphs at ". X" (X a capital in the original) and at "- " list items."""
+    sentences: list[_Sentence] = []
+    part, sub_number = 0, None
+    for p_index, (a, b) in enumerate(paragraphs):
+        kind, label = headings.get(p_index, ("", ""))
+        if kind == "section":
+            part, sub_number = part + 1, None
+        elif kind == "sub":
+            sub_number = label
+        roman = _ROMAN[part - 1] if 0 < part <= len(_ROMAN) else (str(part) if part else None)
+        section = f"{roman}.{sub_number}" if roman and sub_number else roman or sub_number
+        start = a
+        for boundary in _BOUNDARY.finditer(match, a, b):
+            end = boundary.end()
+            nxt = _NON_SPACE.search(match, end, b)
+            if nxt is None:
+                continue
+            if re.fullmatch(r"\s*[0-9ivxl|t]{1,4}\s*\.+", match[start:end]):
+                continue  # "1." or "II." opening an item is not a sentence
+            capital = norm.original[norm.original_index(nxt.start())].isupper()
+            if boundary.group().startswith("\n") or capital:
+                sentences.append(_Sentence(start, end, p_index, section))
+                start = nxt.start()
+        sentences.append(_Sentence(start, b, p_index, section))
+    return [s for s in sentences if match[s.start : s.end].strip()]
+
+
+def _compact(sentence: _Sentence, match: str, norm: Normalized, clean_original: str) -> None:
+    """Fill the sentence's whitespace-collapsed matching text and its original text."""
+    compact: list[str] = []
+    index: list[int] = []
+    previous_space = True
+    for pos in range(sentence.start, sentence.end):
+        char = match[pos]
+        if char.isspace():
+            if previous_space:
+                continue
+            char, previous_space = " ", True
+        else:
+            previous_space = False
+        compact.append(char)
+        index.append(pos)
+    while compact and compact[-1] == " ":
+        compact.pop()
+        index.pop()
+    sentence.compact, sentence.index = "".join(compact), index
+    oa = norm.original_index(sentence.start)
+    ob = norm.original_index(max(sentence.end - 1, sentence.start)) + 1
+    sentence.text = " ".join(clean_original[oa:ob].split())
+
+
+def _layout(original: str, rules: RuleSet) -> _Layout:
+    """Normalise, drop page-break noise, and cut the text into paragraphs and sentences."""
+    norm = normalize(original)
+    spans = _line_spans(norm.text)
+    match, clean_original, noise, legal = _blank_noise(norm, spans, rules)
+    paragraphs, headings = _paragraphs(norm, match, spans, noise, rules)
+    sentences = _sentences(norm, match, paragraphs, headings)
+    for sentence in sentences:
+        _compact(sentence, match, norm, clean_original)
+    return _Layout(
+        norm=norm,
+        match=match,
+        clean_original=clean_original,
+        line_starts=[0] + [m.end() for m in re.finditer("\n", original)],
+        paragraphs=paragraphs,
+        sentences=sentences,
+        legal_references=legal,
+    )
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass
+class _Hit:
+    figure: Figure
+    span: tuple[int, int]  # value span in the matching form
+    paragraph: int
+    clause: str = ""  # sentence text up to the value (matching form, compact)
+
+
+def _unit_name(text: str, rules: RuleSet) -> str:
+    """Canonical unit name: the vocabulary's spelling, else Title Case."""
+    known = rules.lookup("unit", text)
+    if known:
+        return known
+    words = text.split()
+    if words and words[0] == "so":  # a department: "So Ke hoach va Dau tu" style
+        parts = " ".join(words[1:]).split(" va ")
+        return "So " + " va ".join(p[:1].upper() + p[1:] for p in parts)
+    return title_case(text)
+
+
+def _qualifiers(
+    emit: Emit, match: re.Match[str], outer: re.Match[str] | None, rules: RuleSet
+) -> dict[str, Any] | None:
+    result: dict[str, Any] = {}
+    for name, spec in emit.qualifiers.items():
+        if spec.startswith("@"):
+            group, _, vocab_name = spec[1:].partition(":")
+            # A list item may use a group of the phrase around the list ("khoi so, ban, nganh").
+            source = match if group in match.re.groupindex or outer is None else outer
+            captured = source.groupdict().get(group)
+            if captured is None:
+                return None
+            if name == "unit" and not vocab_name:
+                value: Any = _unit_name(captured, rules)
+            else:
+                value = rules.lookup(vocab_name or name, captured)
+                if value is None:
+                    log.debug("no %s for %r", vocab_name or name, captured)
+                    return None
+        else:
+            value = spec
+        result[name] = int(value) if name == "service_level" else value
+    return result
+
+
+def _figure(
+    emit: Emit,
+    match: re.Match[str],
+    sentence: _Sentence,
+    layout: _Layout,
+    rules: RuleSet,
+    outer: re.Match[str] | None = None,
+) -> _Hit | None:
+    metric = rules.catalog[emit.metric]
+    group = "d" if emit.fmt == "date" else emit.value
+    if match.groupdict().get(group) is None:
+        return None  # optional part of the phrase was absent
+    span = match.span(group)
+    denominator: float | None = None
+    if emit.fmt == "code":
+        value: float | str = re.sub(r"\s+", "", match.group(group)).upper()
+    elif emit.fmt == "date":
+        try:
+            value = dt.date(int(match.group("y")), int(match.group("m")), int(match.group("d"))).isoformat()
+        except ValueError:
+            return None
+        span = (match.start("d"), match.end("y"))
+    else:
+        number, denominator = parse_fraction(match.group(group))
+        value = number
+        if emit.denominator and match.groupdict().get(emit.denominator):
+            denominator = parse_number(match.group(emit.denominator))
+    qualifiers = _qualifiers(emit, match, outer, rules)
+    if qualifiers is None:
+        return None
+    start = sentence.index[span[0]]
+    end = sentence.index[max(span[1] - 1, span[0])] + 1
+    figure = Figure(
+        metric=emit.metric,
+        value=value,
+        unit=metric.unit,
+        qualifiers=qualifiers,
+        denominator=denominator,
+        line=layout.line_of(start),
+        text=sentence.text,
+    )
+    return _Hit(figure, (start, end), sentence.paragraph, sentence.compact[: span[0]])
+
+
+def _apply_rule(
+    rule: Rule, sentence: _Sentence, previous: str, layout: _Layout, rules: RuleSet
+) -> list[_Hit]:
+    text = sentence.compact
+    if rule.exclude and rule.exclude.search(text):
+        return []
+    if rule.context and not rule.context.search(previous + " " + text):
+        return []
+    hits: list[_Hit] = []
+    for match in rule.pattern.finditer(text):
+        for emit in rule.emits:
+            hit = _figure(emit, match, sentence, layout, rules)
+            if hit:
+                hits.append(hit)
+        for spec in rule.lists:
+            if match.groupdict().get(spec.group) is None:
+                continue
+            a, b = match.span(spec.group)
+            items = sorted(
+                (m for rx in spec.items for m in rx.finditer(text, a, b)),
+                key=lambda m: (m.start(), -m.end()),
+            )
+            taken_until = -1
+            for item in items:
+                if item.start() < taken_until:
+                    continue  # two item phrasings read the same words
+                taken_until = item.end()
+                for emit in spec.emits:
+                    hit = _figure(emit, item, sentence, layout, rules, outer=match)
+                    if hit:
+                        hits.append(hit)
+        if rule.once and hits:
+            break
+    return hits
+
+
+def _periods(layout: _Layout, rules: RuleSet) -> dict[int, list[tuple[int, str]]]:
+    """Per paragraph: (position, period label) of each period phrase, in text order."""
+    found: dict[int, list[tuple[int, str]]] = {}
+    for p_index, (a, b) in enumerate(layout.paragraphs):
+        text = layout.match[a:b].replace("\n", " ")
+        taken: list[tuple[int, int]] = []
+        labels: list[tuple[int, str]] = []
+        for kind, spec, regex in rules.periods:
+            for m in regex.finditer(text):
+                if any(m.start() < e and s < m.end() for s, e in taken):
+                    continue
+                label = _period_label(kind, spec, m)
+                if label:
+                    taken.append(m.span())
+                    labels.append((a + m.start(), label))
+        found[p_index] = sorted(labels)
+    return found
+
+
+def _period_label(kind: str, spec: dict[str, Any], match: re.Match[str]) -> str | None:
+    year = match.group("y")
+    if kind == "year":
+        return year
+    if kind == "half":
+        return f"{year}-H{spec.get('half', 1)}"
+    if kind == "month":
+        return f"{year}-{int(match.group('m')):02d}"
+    if kind == "quarter":
+        raw = match.group("q")
+        quarter = {"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(raw) or int(raw)
+        return f"{year}-Q{quarter}"
+    return None
+
+
+def _with_context(hits: list[_Hit], layout: _Layout, rules: RuleSet, own_period: str | None) -> list[Figure]:
+    """Add scope and period qualifiers that the surrounding paragraph decides."""
+    scope_spec = rules.context_qualifiers.get("scope", {})
+    scope_values = {code: re.compile(rx) for code, rx in (scope_spec.get("values") or {}).items()}
+    periods = _periods(layout, rules)
+    level_spec = rules.context_qualifiers.get("level", {})
+    level_label = re.compile(level_spec["clause_label"]) if level_spec.get("clause_label") else None
+    figures: list[Figure] = []
+    for hit in hits:
+        figure = hit.figure
+        allowed = rules.catalog[figure.metric].qualifiers
+        qualifiers = dict(figure.qualifiers)
+        a, b = layout.paragraphs[hit.paragraph]
+        paragraph = " ".join(layout.match[a:b].split())
+        if "scope" in allowed and "scope" not in qualifiers:
+            scope = scope_spec.get("default")
+            if "sector" in qualifiers:
+                scope = "vertical"
+            else:
+                for code, regex in scope_values.items():
+                    if regex.search(paragraph):
+                        scope = code
+                        break
+            if scope:
+                qualifiers["scope"] = scope
+        if level_label and "level" in allowed and "level" not in qualifiers:
+            # "Cap huyen: tiep nhan 52.100 ho so; ..." labels the rest of the sentence.
+            labels = list(level_label.finditer(hit.clause))
+            label = labels[-1] if labels else None
+            level = rules.lookup("level", label.group("label")) if label else None
+            if level:
+                qualifiers["level"] = level
+        if "period" in allowed and "period" not in qualifiers:
+            before = [label for pos, label in periods[hit.paragraph] if pos < hit.span[0]]
+            if before and before[-1] != own_period:
+                qualifiers["period"] = before[-1]
+        figures.append(
+            Figure(
+                metric=figure.metric,
+                value=figure.value,
+                unit=figure.unit,
+                qualifiers=qualifiers,
+                denominator=figure.denominator,
+                line=figure.line,
+                text=figure.text,
+            )
+        )
+    return figures
+
+
+def _figure_key(figure: Figure) -> tuple:
+    return (
+        figure.metric,
+        tuple(sorted(figure.qualifiers.items())),
+        figure.value,
+        figure.denominator,
+    )
+
+
+# --------------------------------------------------------------------------- mentions
+
+
+def _mentions(layout: _Layout, hits: list[_Hit]) -> list[Mention]:
+    """Every number in the running text, with the catalog metric that used it, if any."""
+    used: list[tuple[int, int, str]] = sorted((h.span[0], h.span[1], h.figure.metric) for h in hits)
+    starts = [s.start for s in layout.sentences]
+    mentions: list[Mention] = []
+    text = layout.match
+    for match in _MENTION_RE.finditer(text):
+        start, end = match.span("num")
+        if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
+            continue  # "covid-19", codes
+        index = bisect.bisect_right(starts, start) - 1
+        if index < 0 or start >= layout.sentences[index].end:
+            continue
+        sentence = layout.sentences[index]
+        raw = match.group("num")
+        value, _ = parse_fraction(raw)
+        tail = text[end : end + 12]
+        if re.match(r"\s*%", tail):
+            unit: str | None = "percent"
+        elif re.match(r"\s*trieu dong", tail):
+            unit = "million_vnd"
+        elif re.match(r"\s*dong\b", tail):
+            unit = "vnd"
+        elif re.fullmatch(r"(?:19|20)\d\d", raw) and (
+            text[max(0, start - 4) : start] == "nam "
+            or text[end : end + 1] == "-"
+            or text[start - 1 : start] == "-"
+        ):
+            unit = "year"
+        else:
+            unit = None
+        metric = next((m for a, b, m in used if a <= start < b), None)
+        mentions.append(
+            Mention(
+                value=value,
+                unit=unit,
+                raw_text=layout.original_span(start, end),
+                line=layout.line_of(start),
+                sentence=sentence.text,
+                section=sentence.section,
+                metric=metric,
+            )
+        )
+    return mentions
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_text_file(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise ReportError(f"{path}: the file is empty")
+    if b"\x00" in data[:8192]:
+        raise ReportError(f"{path}: binary content, not report text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1258", errors="replace")
+    controls = sum(1 for c in text[:20000] if ord(c) < 32 and c not in "\t\n\r\f")
+    if controls > 0.01 * min(len(text), 20000) or text.count("\ufffd") > 0.05 * len(text):
+        raise ReportError(f"{path}: binary content, not report text")
+    return text
+
+
+def _ocr_image(path: Path) -> str:
+    if not shutil.which("tesseract"):
+        raise ReportError(
+            f"{path}: scanned input needs OCR: install the Debian packages "
+            "`tesseract-ocr tesseract-ocr-vie` (apt-get install tesseract-ocr tesseract-ocr-vie)"
+        )
+    result = subprocess.run(
+        ["tesseract", str(path), "stdout", "-l", "vie"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ReportError(f"{path}: tesseract failed: {result.stderr.strip()[:300]}")
+    return result.stdout
+
+
+def _read_pdf(path: Path) -> str:
+    pages: list[str] = []
+    try:
+        import pdfplumber  # type: ignore[import-not-found]
+
+        with pdfplumber.open(path) as pdf:
+            pages = [page.extract_text() or "" for page in pdf.pages]
+    except ImportError:
+        try:
+            import pypdf  # type: ignore[import-not-found]
+
+            pages = [page.extract_text() or "" for page in pypdf.PdfReader(path).pages]
+        except ImportError as exc:
+            raise ReportError(
+                f"{path}: reading PDF reports needs pdfplumber or pypdf: "
+                "`pip install pdfplumber` (or `pip install pypdf`)"
+            ) from exc
+    except Exception as exc:  # a broken PDF is a bad input, not a crash
+        raise ReportError(f"{path}: cannot read the PDF: {exc}") from exc
+    text = "\n".join(pages)
+    if not text.strip():
+        raise ReportError(
+            f"{path}: the PDF has no text layer; OCR of scanned PDFs needs "
+            "`tesseract-ocr tesseract-ocr-vie` and `poppler-utils` (not wired in yet)"
+        )
+    return text
+
+
+def read_report_text(path: Path) -> str:
+    """The text of a report file, whatever its type; ReportError when unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReportError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return _read_text_file(path)
+    if path.stat().st_size == 0:
+        raise ReportError(f"{path}: the file is empty")
+    if suffix in PDF_SUFFIXES:
+        return _read_pdf(path)
+    if suffix in IMAGE_SUFFIXES:
+        return _ocr_image(path)
+    raise ReportError(
+        f"{path}: unsupported report type {suffix or '(none)'}; expected .txt, .pdf, .png, .jpg or .tif"
+    )
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def _parse_dmy(raw: str) -> dt.date | None:
+    try:
+        day, month, year = (int(p) for p in raw.split("/"))
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def extract_text(
+    text: str,
+    source_file: str = "<text>",
+    report_id: str | None = None,
+    rules_dir: Path | None = None,
+) -> ReportExtraction:
+    """Extract figures, mentions and metadata from report text already in memory.
+
+    `rules_dir` swaps in another rules folder (same layout as rules/), e.g. to try a
+    new phrasing before it is committed.
+    """
+    rules = load_rules(rules_dir) if rules_dir else load_rules()
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ReportError(f"{source_file}: the report text is empty")
+    layout = _layout(text, rules)
+    if not rules.report_markers.search(" ".join(layout.match.split())):
+        raise ReportError(
+            f"{source_file}: not a CCHC report (no mention of cai cach hanh chinh, "
+            "thu tuc hanh chinh or ho so)"
+        )
+
+    hits: list[_Hit] = []
+    fired: set[str] = set()
+    for position, sentence in enumerate(layout.sentences):
+        previous = ""
+        if position and layout.sentences[position - 1].paragraph == sentence.paragraph:
+            previous = layout.sentences[position - 1].compact
+        for rule in rules.rules:
+            if rule.once and rule.id in fired:
+                continue
+            found = _apply_rule(rule, sentence, previous, layout, rules)
+            if found:
+                fired.add(rule.id)
+                hits.extend(found)
+
+    by_metric = {h.figure.metric: h.figure for h in hits}
+    report_year = by_metric.get("report_year")
+    own_period = str(int(report_year.value)) if report_year else None
+    figures: list[Figure] = []
+    kept_hits: list[_Hit] = []
+    seen: set[tuple] = set()
+    for hit, figure in zip(hits, _with_context(hits, layout, rules, own_period), strict=True):
+        key = _figure_key(figure)
+        if key in seen:
+            continue  # the same figure repeated later (e.g. in the assessment part)
+        seen.add(key)
+        figures.append(figure)
+        kept_hits.append(hit)
+
+    if report_id is None:
+        report_id = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    document = _document(layout, rules, by_metric, source_file)
+    document["report_id"] = report_id
+    return ReportExtraction(
+        report_id=report_id,
+        source_file=source_file,
+        document=document,
+        figures=figures,
+        mentions=_mentions(layout, hits),
+    )
+
+
+def _document(
+    layout: _Layout, rules: RuleSet, by_metric: dict[str, Figure], source_file: str
+) -> dict[str, Any]:
+    flat = " ".join(layout.match.split())
+    province = None
+    if "province" in rules.document:
+        found = rules.document["province"].search(flat)
+        if found:
+            province = rules.lookup("province", found.group("province"))
+    title = None
+    if "title" in rules.document:
+        found = rules.document["title"].search(layout.match)
+        if found:
+            a, b = found.span("title")
+            title = " ".join(layout.original_span(a, b).split())
+    period_start = period_end = None
+    if "period" in rules.document:
+        found = rules.document["period"].search(flat)
+        if found:
+            period_start, period_end = _parse_dmy(found.group("start")), _parse_dmy(found.group("end"))
+    issued = by_metric.get("report_issued_date")
+    number = by_metric.get("report_number")
+    year = by_metric.get("report_year")
+    return {
+        "report_id": None,  # filled by the caller that knows the bytes
+        "source_file": source_file,
+        "province": province,
+        "report_number": number.value if number else None,
+        "issued_date": dt.date.fromisoformat(str(issued.value)) if issued else None,
+        "report_year": int(year.value) if year else None,
+        "period_start": period_start,
+        "period_end": period_end,
+        "title": title,
+        "legal_references": layout.legal_references,
+        "line_count": layout.norm.original.count("\n") + (0 if layout.norm.original.endswith("\n") else 1),
+    }
+
+
+def extract_report(path: Path) -> ReportExtraction:
+    """Read one report file and extract its figures; ReportError on bad input."""
+    path = Path(path)
+    text = read_report_text(path)
+    report_id = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:
+        extraction = extract_text(text, source_file=str(path), report_id=report_id)
+    except ReportError as exc:
+        message = str(exc)
+        if not message.startswith(str(path)):
+            message = f"{path}: {message}"
+        raise ReportError(message) from exc
+    return extraction
