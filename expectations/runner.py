@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 import duckdb
 import great_expectations as gx
+import great_expectations.expectations as gxe
 import sqlalchemy
 from great_expectations.execution_engine import sqlalchemy_execution_engine as gx_sql_engine
 
@@ -135,40 +136,56 @@ def validate_suites(settings: Settings, suite_names: list[str]) -> list[CheckRes
             connection.execute(sqlalchemy.text(f"set search_path = '{MARTS_SCHEMA},main'"))
     results: list[CheckResult] = []
     for suite_module in suites:
-        checks = {check.name: check for check in suite_module.checks()}
-        suite = context.suites.add(gx.ExpectationSuite(name=suite_module.TABLE))
-        for check in checks.values():
-            expectation = check.expectation
-            expectation.meta = {"check": check.name, "severity": check.severity, "why": check.why}
-            expectation.severity = GX_SEVERITY[check.severity]
-            suite.add_expectation(expectation)
         asset = source.add_table_asset(
             name=suite_module.TABLE, table_name=suite_module.TABLE, schema_name=MARTS_SCHEMA
         )
         batch = asset.add_batch_definition_whole_table("whole_table")
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=suite_module.TABLE, data=batch, suite=suite)
-        )
-        for result in validation.run().results:
-            check = checks[result.expectation_config.meta["check"]]
-            details = result.result or {}
-            error = _raised_exception(result.exception_info or {})
-            if error:
-                details = {"observed_value": f"error: {error}"}
-            observed_count = details.get("observed_value")
-            results.append(CheckResult(
-                suite=suite_module.TABLE,
-                check=check.name,
-                severity=check.severity,
-                success=bool(result.success),
-                unexpected_count=details.get(
-                    "unexpected_count", observed_count if isinstance(observed_count, int) else None
-                ),
-                observed=_observed(details),
-                why=check.why,
-                expected=result.expectation_config.description or result.expectation_config.type,
-                metrics=json.dumps(_metrics_in(details)),
-            ))
+        checks = suite_module.checks()
+        # Row-query checks report their offending rows (GX caps them; they name the
+        # metrics for the register); column checks keep the summary, which never lists
+        # every bad row of a large table.
+        groups = {
+            "SUMMARY": [c for c in checks if not isinstance(c.expectation, gxe.UnexpectedRowsExpectation)],
+            "COMPLETE": [c for c in checks if isinstance(c.expectation, gxe.UnexpectedRowsExpectation)],
+        }
+        for result_format, group in groups.items():
+            if group:
+                results += _validate_group(context, batch, suite_module.TABLE, group, result_format)
+    return results
+
+
+def _validate_group(context, batch, table: str, checks: list, result_format: str) -> list[CheckResult]:
+    by_name = {check.name: check for check in checks}
+    suite = context.suites.add(gx.ExpectationSuite(name=f"{table}.{result_format.lower()}"))
+    for check in checks:
+        expectation = check.expectation
+        expectation.meta = {"check": check.name, "severity": check.severity, "why": check.why}
+        expectation.severity = GX_SEVERITY[check.severity]
+        suite.add_expectation(expectation)
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+    )
+    results = []
+    for result in validation.run(result_format=result_format).results:
+        check = by_name[result.expectation_config.meta["check"]]
+        details = result.result or {}
+        error = _raised_exception(result.exception_info or {})
+        if error:
+            details = {"observed_value": f"error: {error}"}
+        observed_count = details.get("observed_value")
+        results.append(CheckResult(
+            suite=table,
+            check=check.name,
+            severity=check.severity,
+            success=bool(result.success),
+            unexpected_count=details.get(
+                "unexpected_count", observed_count if isinstance(observed_count, int) else None
+            ),
+            observed=_observed(details),
+            why=check.why,
+            expected=result.expectation_config.description or result.expectation_config.type,
+            metrics=json.dumps(_metrics_in(details)),
+        ))
     return results
 
 

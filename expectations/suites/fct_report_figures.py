@@ -9,14 +9,14 @@ from expectations.suites._check import Check
 TABLE = "fct_report_figures"
 
 # Levels (province + district + commune + multi-level) must add up to the figure with
-# no breakdown, for every count metric of every report.
+# no breakdown (or kind "all"), for every count metric of every report.
 LEVELS_SUM_TO_TOTAL = """
 with parts as (
     select report_id, metric_id, sum(figure_value) as parts_total, count(*) as parts
     from {batch}
     where level_code is not null and figure_unit = 'count'
         and sector_code is null and unit_name is null and service_level is null
-        and kind_code is null and period_code is null and group_code is null
+        and coalesce(kind_code, 'all') = 'all' and period_code is null and group_code is null
     group by report_id, metric_id
 ),
 totals as (
@@ -24,7 +24,7 @@ totals as (
     from {batch}
     where level_code is null and figure_unit = 'count'
         and sector_code is null and unit_name is null and service_level is null
-        and kind_code is null and period_code is null and group_code is null
+        and coalesce(kind_code, 'all') = 'all' and period_code is null and group_code is null
         and coalesce(scope_code, 'local') = 'local'
 )
 select totals.report_id, totals.metric_id, totals.total, parts.parts_total, parts.parts
