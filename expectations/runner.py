@@ -86,10 +86,15 @@ class CheckSummary:
 
     def raise_for_failures(self) -> CheckSummary:
         if self.failed:
-            names = ", ".join(f"{r.suite}.{r.check} ({r.observed})" for r in self.failed)
+            names = ", ".join(
+                f"{r.suite}.{r.check} ({r.unexpected_count} unexpected)"
+                if r.unexpected_count is not None else f"{r.suite}.{r.check} ({r.observed[:200]})"
+                for r in self.failed
+            )
             raise GateFailed(
                 f"{len(self.failed)} fail-severity check(s) failed, publishing blocked: {names}. "
-                f"Query {RESULTS_TABLE} for details."
+                f"The previous release stays published; details: "
+                f"select * from {RESULTS_TABLE} where run_id = '{self.run_id}'"
             )
         return self
 

@@ -18,7 +18,8 @@ from ingest.settings import get_settings
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="CCHC warehouse: load reports and exports, build, check, publish, query.")
 err = Console(stderr=True)
-out = Console()
+# Piped output (files, other programs) gets wide tables instead of 80-column wrapping.
+out = Console(width=None if sys.stdout.isatty() else 200)
 
 
 class ReportFormat(StrEnum):
@@ -71,9 +72,11 @@ def run(
         with err.status("initialising the Airflow metadata database…"):
             prepare_airflow(env, log_file)
         with err.status(f"running {len(runs)} DAG runs (Airflow log: {log_file})…"):
-            finished = run_dags(runs, env, log_file)
-            for index, (planned, done) in enumerate(zip(runs, finished, strict=False), 1):
-                err.print(f"[green]✓[/] [{index}/{len(runs)}] {planned.label} ({done['seconds']:.1f}s)")
+            # Iterate the runner itself (not zip): its exit status is checked after the last run.
+            for index, done in enumerate(run_dags(runs, env, log_file), 1):
+                mark = "[green]✓[/]" if done["state"] == "success" else "[red]✗[/]"
+                err.print(f"{mark} [{index}/{len(runs)}] {runs[index - 1].label} "
+                          f"({done['state']}, {done['seconds']:.1f}s)")
     except OrchestrationError as exc:
         _fail(f"{exc}\nFix the cause above and rerun `cchc run`; reruns are idempotent.", 1)
     _print_release_summary(settings.serving)

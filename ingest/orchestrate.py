@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -110,6 +111,7 @@ def prepare_airflow(env: dict[str, str], log_file: Path) -> None:
 def run_dags(runs: list[DagRun], env: dict[str, str], log_file: Path) -> Iterator[dict]:
     """Run the plan in one Airflow process (dags/local_runner.py); yield each finished run."""
     plan = json.dumps([{"dag_id": r.dag_id, "run_after": r.run_after.isoformat()} for r in runs])
+    log_offset = log_file.stat().st_size if log_file.exists() else 0
     runner = Path(env["AIRFLOW__CORE__DAGS_FOLDER"]) / "local_runner.py"
     proc = subprocess.Popen(
         [sys.executable, str(runner), "--log-file", str(log_file)],
@@ -123,7 +125,19 @@ def run_dags(runs: list[DagRun], env: dict[str, str], log_file: Path) -> Iterato
             raise OrchestrationError(event["error"])
         yield event
     if proc.wait() != 0:
-        tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-60:]
         raise OrchestrationError(
-            f"a DAG run failed (exit {proc.returncode}). Last lines of {log_file}:\n" + "\n".join(tail)
+            f"a DAG run failed. The errors it raised:\n{_errors_in(log_file, log_offset)}\n"
+            f"Full Airflow log: {log_file}"
         )
+
+
+def _errors_in(log_file: Path, offset: int) -> str:
+    """The exception lines a failed run logged (deduplicated), not pages of task log."""
+    with open(log_file, encoding="utf-8", errors="replace") as handle:
+        handle.seek(offset)
+        lines = [line.strip() for line in handle if _ERROR_LINE.search(line)]
+    unique = list(dict.fromkeys(line[:1000] for line in lines))
+    return "\n".join(f"  {line}" for line in unique[-8:]) or "  (none logged; see the full log)"
+
+
+_ERROR_LINE = re.compile(r"^\w[\w.]*(Error|Exception|Failed): ")

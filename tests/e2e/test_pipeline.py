@@ -142,3 +142,74 @@ def test_sql_command_reads_the_serving_copy(pipeline: dict) -> None:
     )
     agencies = sum(1 for _ in open(SAMPLES.parent.parent / "dbt_project" / "seeds" / "agencies.csv")) - 1
     assert json.loads(proc.stdout) == [{"n": agencies + 1}]  # plus the unknown member
+
+
+def mart_fingerprint(serving: Path) -> dict[str, tuple]:
+    """Row count and an order-independent hash of every published mart."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        tables = [row[0] for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()]
+        return {
+            table: con.execute(
+                f"select count(*), bit_xor(hash(t)) from marts.{table} as t"
+            ).fetchone()
+            for table in tables
+        }
+
+
+def test_rerun_gives_the_same_marts(pipeline: dict) -> None:
+    before = mart_fingerprint(pipeline["serving"])
+    proc = subprocess.run([CCHC, "run"], env=pipeline["env"], capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert mart_fingerprint(pipeline["serving"]) == before
+    with duckdb.connect(str(pipeline["serving"]), read_only=True) as con:
+        manifest_files = con.execute("select count(*) from marts.fct_dossiers").fetchone()
+    assert manifest_files == (expected_from_csv()["dossiers"],)
+
+
+def test_failed_gate_blocks_publishing(pipeline: dict) -> None:
+    """A dossier due before it was received slips into raw behind the loader's back: the
+    GX gate must fail the transform run and leave the published release as it was."""
+    (release_before,) = query(pipeline, "select release_id from meta.release")[0]
+    with duckdb.connect(pipeline["env"]["CCHC_WAREHOUSE"]) as con:
+        con.execute("""
+            insert into raw.export_dossiers (file_sha256, source_file, source_row, partition_agency,
+                partition_month, dossier_code, agency_code, channel, status, received_at, due_at)
+            values ('tampered', 'tampered.csv', 1, '000.00.02.H34', '2020-03', 'TAMPERED-1',
+                '000.00.02.H34', 1, 2, timestamp '2020-03-05 08:00', timestamp '2020-03-01 17:00')""")
+    proc = subprocess.run([CCHC, "run", "--year", "2020", "--month", "2020-03"],
+                          env=pipeline["env"], capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 1
+    assert "due_not_before_received" in proc.stderr
+    assert query(pipeline, "select release_id from meta.release") == [(release_before,)]
+    assert query(pipeline, "select count(*) from marts.fct_dossiers where dossier_id = 'TAMPERED-1'") == [(0,)]
+
+
+@pytest.mark.postgres
+def test_airflow_metadata_on_postgres(tmp_path: Path, postgres_dsn: str) -> None:
+    """AIRFLOW__DATABASE__SQL_ALCHEMY_CONN switches Airflow's metadata DB to Postgres."""
+    import psycopg2
+
+    env = {
+        **os.environ,
+        "CCHC_WAREHOUSE": str(tmp_path / "warehouse" / "cchc.duckdb"),
+        "CCHC_SERVING": str(tmp_path / "warehouse" / "serving" / "cchc.duckdb"),
+        "CCHC_LANDING": str(SAMPLES),
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "DBT_TARGET_PATH": str(tmp_path / "dbt_target"),
+        "DBT_LOG_PATH": str(tmp_path / "dbt_logs"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_dsn.replace("postgresql://", "postgresql+psycopg2://"),
+    }
+    proc = subprocess.run([CCHC, "run", "--year", "2020", "--month", "2020-01"],
+                          env=env, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not (tmp_path / "airflow" / "airflow.db").exists(), "SQLite was used instead"
+    with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
+        cur.execute("select dag_id, state, data_interval_start::date::text from dag_run order by dag_id")
+        runs = cur.fetchall()
+    assert runs == [
+        ("cchc_monthly_exports", "success", "2020-01-01"),
+        ("cchc_transform_publish", "success", "2021-01-01"),  # after the last period
+        ("cchc_yearly_reports", "success", "2020-01-01"),
+    ]

@@ -1,0 +1,101 @@
+"""The `cchc` commands as people call them: stdout carries only data, errors exit non-zero."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.publish import publish_release
+from ingest.settings import Settings
+from tests.conftest import SAMPLE_REPORT, SAMPLES
+
+CCHC = str(Path(sys.executable).parent / "cchc")
+FIGURE_KEYS = {"metric", "value", "unit", "qualifiers", "denominator", "line", "text"}
+
+
+def cchc(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([CCHC, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_extract_report_prints_only_json_lines_with_the_contract_keys() -> None:
+    proc = cchc("extract-report", str(SAMPLE_REPORT))
+    assert proc.returncode == 0, proc.stderr
+    figures = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(figures) >= 100
+    assert all(set(figure) == FIGURE_KEYS for figure in figures)
+    lines = SAMPLE_REPORT.read_text(encoding="utf-8").splitlines()
+    total = next(f for f in figures if f["metric"] == "procedures_total" and not f["qualifiers"])
+    assert total["value"] == 1787 and "1.787" in lines[total["line"] - 1]
+
+
+def test_extract_report_table_format() -> None:
+    proc = cchc("extract-report", str(SAMPLE_REPORT), "--format", "table")
+    assert proc.returncode == 0 and "procedures_total" in proc.stdout
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02binary\xff" * 50, "Thời tiết hôm nay đẹp.".encode()])
+def test_extract_report_rejects_bad_input_naming_the_file(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    proc = cchc("extract-report", str(bad))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "bad.txt" in proc.stderr
+
+
+def test_load_export_json_accounts_for_every_row_and_is_idempotent(tmp_path: Path) -> None:
+    files = sorted((SAMPLES / "exports").glob("*/2020-03/*.csv"))[:2]
+    warehouse = tmp_path / "w.duckdb"
+    first = cchc("load-export", *map(str, files), "--warehouse", str(warehouse), "--json")
+    assert first.returncode == 0, first.stderr
+    results = json.loads(first.stdout)
+    for result, path in zip(results, files, strict=True):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = sum(1 for _ in csv.DictReader(handle))
+        assert result["rows_read"] == rows == result["rows_loaded"] + result["rows_quarantined"]
+        assert result["skipped"] is False
+    again = json.loads(cchc("load-export", *map(str, files), "--warehouse", str(warehouse), "--json").stdout)
+    assert [r["skipped"] for r in again] == [True, True]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded = con.execute("select count(*) from raw.export_dossiers").fetchone()[0]
+    assert loaded == sum(r["rows_loaded"] for r in results)
+
+
+def test_check_report_json_publishes_the_report_slip_and_exits_zero_on_warnings() -> None:
+    proc = cchc("check-report", str(SAMPLE_REPORT), "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["report"] == str(SAMPLE_REPORT)
+    keys = {"rule", "severity", "success", "metrics", "expected", "observed", "message"}
+    assert all(set(check) == keys for check in result["checks"])
+    levels = next(c for c in result["checks"] if c["rule"] == "levels_sum_to_total")
+    # The report: "166 HTQLCL ... trong 276 CQHCNN: cap tinh 21 ... 38, cap huyen 08 ... 101,
+    # cap xa 136 ... 136": 21 + 8 + 136 = 165 and 38 + 101 + 136 = 275.
+    assert levels["success"] is False and levels["severity"] == "warn"
+    assert levels["metrics"] == ["iso_agencies", "iso_systems"]
+
+
+def test_sql_reads_the_published_copy_in_each_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(warehouse=tmp_path / "w.duckdb", serving=tmp_path / "serving" / "s.duckdb")
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.dim_agencies as select * from (values ('a', 'Sở Tư pháp')) t(id, name)")
+    publish_release(settings, release_id="r1")
+    monkeypatch.setenv("CCHC_SERVING", str(settings.serving))
+    import os
+
+    env = dict(os.environ)
+    statement = "select id, name from marts.dim_agencies"
+    as_json = cchc("sql", "-c", statement, "--format", "json", env=env)
+    assert json.loads(as_json.stdout) == [{"id": "a", "name": "Sở Tư pháp"}]
+    as_csv = cchc("sql", "-c", statement, "--format", "csv", env=env)
+    assert list(csv.reader(io.StringIO(as_csv.stdout))) == [["id", "name"], ["a", "Sở Tư pháp"]]
+    refused = cchc("sql", "-c", "create table marts.x (i int)", env=env)
+    assert refused.returncode != 0 and "read-only" in refused.stderr.lower()
