@@ -48,8 +48,18 @@ def load_exports_for_month(month: str, settings: Settings | None = None) -> list
 
 
 def build_models(settings: Settings | None = None) -> None:
-    """`dbt seed` + `dbt build` (models, snapshots and their tests) on the configured target."""
+    """`dbt build` (seeds, models, snapshots and their tests) on the configured target.
+
+    The loaders write raw into DuckDB, the system of record; for the postgres target
+    the raw schema is mirrored into Postgres first, in one transaction.
+    """
     settings = settings or get_settings()
+    if settings.dbt_target == "postgres":
+        if not settings.postgres_dsn:
+            raise ValueError("CCHC_DBT_TARGET=postgres needs CCHC_POSTGRES_DSN (see .env.example)")
+        with warehouse.connect(settings.warehouse) as con:
+            copied = warehouse.copy_raw_to_postgres(con, settings.postgres_dsn)
+        log.info("mirrored raw into Postgres: %s", copied)
     run_dbt(["build"], settings)
 
 
@@ -62,8 +72,13 @@ def validate_warehouse(run_id: str, settings: Settings | None = None) -> dict:
 
 
 def publish_marts(release_id: str, settings: Settings | None = None) -> dict:
-    """Swap the read-only serving copy to this release."""
+    """Swap the read-only serving copy to this release (DuckDB target).
+
+    On the postgres target dbt already built the marts where BI reads them.
+    """
     from ingest.publish import publish_release
 
     settings = settings or get_settings()
+    if settings.dbt_target == "postgres":
+        return {"release_id": release_id, "target": "postgres", "schema": "marts"}
     return publish_release(settings, release_id=release_id)

@@ -58,19 +58,18 @@ def postgres_dsn() -> Iterator[str]:
         admin.close()
 
 
-@pytest.fixture
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Settings for a throw-away warehouse, serving copy, Airflow home and dbt artifacts."""
-    values = {
-        "CCHC_WAREHOUSE": str(tmp_path / "warehouse" / "cchc.duckdb"),
-        "CCHC_SERVING": str(tmp_path / "warehouse" / "serving" / "cchc.duckdb"),
+def pipeline_env(tmp: Path, **overrides: str) -> dict[str, str]:
+    """Environment for a `cchc` subprocess with a throw-away warehouse, serving copy,
+    Airflow home and dbt artifacts under `tmp`, reading the repo's sample landing folder."""
+    env = {
+        **os.environ,
+        "CCHC_WAREHOUSE": str(tmp / "warehouse" / "cchc.duckdb"),
+        "CCHC_SERVING": str(tmp / "warehouse" / "serving" / "cchc.duckdb"),
         "CCHC_LANDING": str(SAMPLES),
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "DBT_TARGET_PATH": str(tmp_path / "dbt_target"),
-        "DBT_LOG_PATH": str(tmp_path / "dbt_logs"),
+        "AIRFLOW_HOME": str(tmp / "airflow"),
+        "DBT_TARGET_PATH": str(tmp / "dbt_target"),
+        "DBT_LOG_PATH": str(tmp / "dbt_logs"),
     }
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("CCHC_POSTGRES_DSN", raising=False)
-    monkeypatch.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", raising=False)
-    return values
+    env.pop("CCHC_POSTGRES_DSN", None)
+    env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+    return {**env, **overrides}

@@ -632,9 +632,9 @@ def test_dockerfile_installs_the_lock_and_the_project():
     assert "/opt/cchc-src" in project_install
     assert copies.get("pyproject.toml") == "/opt/cchc-src/"
     assert copies.get("ingest/") == "/opt/cchc-src/ingest/"
-    assert re.search(r"^COPY\s.*\bexpectations/ /opt/cchc-src/expectations/$", DOCKERFILE.read_text(), re.M), (
-        "expectations/ is part of the installed package (ingest.pipeline imports it)"
-    )
+    assert re.search(
+        r"^COPY\s.*\bexpectations/ /opt/cchc-src/expectations/$", DOCKERFILE.read_text(), re.M
+    ), "expectations/ is part of the installed package (ingest.pipeline imports it)"
     for folder in ("dags", "dbt_project", "expectations"):
         assert copies.get(f"{folder}/") == f"/opt/airflow/{folder}/", f"{folder}/ not copied"
     users = [args for instruction, args in steps if instruction == "USER"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -19,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import SAMPLE_REPORT, SAMPLES
+from tests.conftest import SAMPLE_REPORT, SAMPLES, pipeline_env
 
 pytestmark = pytest.mark.slow
 CCHC = str(Path(sys.executable).parent / "cchc")
@@ -50,8 +49,13 @@ def expected_from_csv() -> dict:
                 if row["Ngày hẹn trả"].strip() and due and len(row["Ngày hẹn trả"].strip()) == 10:
                     due = due.replace(hour=23, minute=59, second=59)  # a date-only due date ends the day
                 channel, status = row["Kênh thực hiện"].strip(), row["Trạng thái hồ sơ"].strip()
-                if (not code or got is None or channel not in ("1", "2", "3")
-                        or (due is not None and due < got) or (done is not None and done < got)):
+                if (
+                    not code
+                    or got is None
+                    or channel not in ("1", "2", "3")
+                    or (due is not None and due < got)
+                    or (done is not None and done < got)
+                ):
                     continue  # quarantined by the loader
                 dossiers.add(code)
                 agency = row["Đơn vị xử lý"].strip()
@@ -61,24 +65,19 @@ def expected_from_csv() -> dict:
                     resolved += 1
                     on_time += due is None or done <= due
                     late += due is not None and done > due
-    return {"received": received, "online": online, "resolved": resolved,
-            "on_time": on_time, "late": late, "dossiers": len(dossiers)}
+    return {
+        "received": received,
+        "online": online,
+        "resolved": resolved,
+        "on_time": on_time,
+        "late": late,
+        "dossiers": len(dossiers),
+    }
 
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = {
-        **os.environ,
-        "CCHC_WAREHOUSE": str(tmp / "warehouse" / "cchc.duckdb"),
-        "CCHC_SERVING": str(tmp / "warehouse" / "serving" / "cchc.duckdb"),
-        "CCHC_LANDING": str(SAMPLES),
-        "AIRFLOW_HOME": str(tmp / "airflow"),
-        "DBT_TARGET_PATH": str(tmp / "dbt_target"),
-        "DBT_LOG_PATH": str(tmp / "dbt_logs"),
-    }
-    env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
-    env.pop("CCHC_POSTGRES_DSN", None)
+    env = pipeline_env(tmp_path_factory.mktemp("e2e"))
     proc = subprocess.run([CCHC, "run"], env=env, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return {"env": env, "stdout": proc.stdout, "serving": Path(env["CCHC_SERVING"])}
@@ -97,25 +96,41 @@ def test_run_prints_summary_and_where_to_query(pipeline: dict) -> None:
 def test_dossier_marts_match_the_exports(pipeline: dict) -> None:
     expected = expected_from_csv()
     assert query(pipeline, "select count(*) from marts.fct_dossiers") == [(expected["dossiers"],)]
-    per_agency = dict(query(pipeline, """
+    per_agency = dict(
+        query(
+            pipeline,
+            """
         select agency_id, sum(dossiers_received) from marts.rpt_agency_monthly_performance
-        group by agency_id"""))
+        group by agency_id""",
+        )
+    )
     assert per_agency == dict(expected["received"])
-    online = dict(query(pipeline, """
+    online = dict(
+        query(
+            pipeline,
+            """
         select agency_id, sum(dossiers_online) from marts.rpt_agency_monthly_performance
-        group by agency_id"""))
+        group by agency_id""",
+        )
+    )
     assert online == dict(expected["online"])
-    totals = query(pipeline, """
+    totals = query(
+        pipeline,
+        """
         select sum(dossiers_resolved), sum(dossiers_on_time), sum(dossiers_late)
-        from marts.rpt_agency_monthly_performance""")
+        from marts.rpt_agency_monthly_performance""",
+    )
     assert totals == [(expected["resolved"], expected["on_time"], expected["late"])]
 
 
 def test_report_figures_come_from_the_report_text(pipeline: dict) -> None:
     lines = SAMPLE_REPORT.read_text(encoding="utf-8").splitlines()
-    rows = query(pipeline, """
+    rows = query(
+        pipeline,
+        """
         select level_code, figure_value, source_line from marts.fct_report_figures
-        where metric_id = 'procedures_total' order by figure_value desc""")
+        where metric_id = 'procedures_total' order by figure_value desc""",
+    )
     by_level = {level: value for level, value, _ in rows}
     # "Tong s6 TTHC hien tai 1a 1.787 thu tuc, trong do cap tinh 1a 1.232, cap huyen la 220,
     #  cap xa 1a 98, 4p dung nhieu cap 1a 237"
@@ -128,8 +143,11 @@ def test_report_figures_come_from_the_report_text(pipeline: dict) -> None:
 
 def test_checks_ran_and_gate_passed(pipeline: dict) -> None:
     (release_id,) = query(pipeline, "select release_id from meta.release")[0]
-    results = query(pipeline, f"""
-        select suite, severity, success from audit.check_results where run_id = '{release_id}'""")
+    results = query(
+        pipeline,
+        f"""
+        select suite, severity, success from audit.check_results where run_id = '{release_id}'""",
+    )
     suites = {suite for suite, _, _ in results}
     assert suites == {"fct_dossiers", "fct_report_figures", "rpt_agency_monthly_performance"}
     assert not [r for r in results if r[1] == "fail" and not r[2]]
@@ -138,7 +156,10 @@ def test_checks_ran_and_gate_passed(pipeline: dict) -> None:
 def test_sql_command_reads_the_serving_copy(pipeline: dict) -> None:
     proc = subprocess.run(
         [CCHC, "sql", "-c", "select count(*) as n from marts.dim_agencies", "--format", "json"],
-        env=pipeline["env"], capture_output=True, text=True, check=True,
+        env=pipeline["env"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     agencies = sum(1 for _ in open(SAMPLES.parent.parent / "dbt_project" / "seeds" / "agencies.csv")) - 1
     assert json.loads(proc.stdout) == [{"n": agencies + 1}]  # plus the unknown member
@@ -147,13 +168,14 @@ def test_sql_command_reads_the_serving_copy(pipeline: dict) -> None:
 def mart_fingerprint(serving: Path) -> dict[str, tuple]:
     """Row count and an order-independent hash of every published mart."""
     with duckdb.connect(str(serving), read_only=True) as con:
-        tables = [row[0] for row in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'"
-        ).fetchall()]
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
         return {
-            table: con.execute(
-                f"select count(*), bit_xor(hash(t)) from marts.{table} as t"
-            ).fetchone()
+            table: con.execute(f"select count(*), bit_xor(hash(t)) from marts.{table} as t").fetchone()
             for table in tables
         }
 
@@ -178,12 +200,19 @@ def test_failed_gate_blocks_publishing(pipeline: dict) -> None:
                 partition_month, dossier_code, agency_code, channel, status, received_at, due_at)
             values ('tampered', 'tampered.csv', 1, '000.00.02.H34', '2020-03', 'TAMPERED-1',
                 '000.00.02.H34', 1, 2, timestamp '2020-03-05 08:00', timestamp '2020-03-01 17:00')""")
-    proc = subprocess.run([CCHC, "run", "--year", "2020", "--month", "2020-03"],
-                          env=pipeline["env"], capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [CCHC, "run", "--year", "2020", "--month", "2020-03"],
+        env=pipeline["env"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 1
     assert "due_not_before_received" in proc.stderr
     assert query(pipeline, "select release_id from meta.release") == [(release_before,)]
-    assert query(pipeline, "select count(*) from marts.fct_dossiers where dossier_id = 'TAMPERED-1'") == [(0,)]
+    assert query(pipeline, "select count(*) from marts.fct_dossiers where dossier_id = 'TAMPERED-1'") == [
+        (0,)
+    ]
 
 
 @pytest.mark.postgres
@@ -191,18 +220,17 @@ def test_airflow_metadata_on_postgres(tmp_path: Path, postgres_dsn: str) -> None
     """AIRFLOW__DATABASE__SQL_ALCHEMY_CONN switches Airflow's metadata DB to Postgres."""
     import psycopg2
 
-    env = {
-        **os.environ,
-        "CCHC_WAREHOUSE": str(tmp_path / "warehouse" / "cchc.duckdb"),
-        "CCHC_SERVING": str(tmp_path / "warehouse" / "serving" / "cchc.duckdb"),
-        "CCHC_LANDING": str(SAMPLES),
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
-        "DBT_TARGET_PATH": str(tmp_path / "dbt_target"),
-        "DBT_LOG_PATH": str(tmp_path / "dbt_logs"),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres_dsn.replace("postgresql://", "postgresql+psycopg2://"),
-    }
-    proc = subprocess.run([CCHC, "run", "--year", "2020", "--month", "2020-01"],
-                          env=env, capture_output=True, text=True, timeout=1200)
+    env = pipeline_env(
+        tmp_path,
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgres_dsn.replace("postgresql://", "postgresql+psycopg2://"),
+    )
+    proc = subprocess.run(
+        [CCHC, "run", "--year", "2020", "--month", "2020-01"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not (tmp_path / "airflow" / "airflow.db").exists(), "SQLite was used instead"
     with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:

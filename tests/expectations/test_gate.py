@@ -20,7 +20,14 @@ GOOD_ROWS = [
 ]
 BAD_ROWS = [
     ("A-3", "000.00.33.H34", 3, "2020-03-04 08:00", "2020-03-06 17:00", "2020-03-08 10:00"),  # duplicate id
-    ("B-1", "unknown", 9, "2020-03-05 08:00", "2020-03-01 17:00", "2020-03-04 10:00"),  # channel, due and finished before received
+    (
+        "B-1",
+        "unknown",
+        9,
+        "2020-03-05 08:00",
+        "2020-03-01 17:00",
+        "2020-03-04 10:00",
+    ),  # channel, due and finished before received
 ]
 DDL = """create table marts.fct_dossiers (
     dossier_id varchar, agency_id varchar, channel_code integer,
@@ -53,8 +60,9 @@ def test_duckdb_gate_passes_on_good_data(tmp_path: Path) -> None:
     settings = duckdb_settings(tmp_path, GOOD_ROWS)
     assert failed_checks(settings) == {}
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        stored = con.execute("select count(*), count(*) filter (where success) "
-                             "from audit.check_results where run_id = 'test'").fetchone()
+        stored = con.execute(
+            "select count(*), count(*) filter (where success) from audit.check_results where run_id = 'test'"
+        ).fetchone()
     assert stored == (len(fct_dossiers.checks()), len(fct_dossiers.checks()))
 
 

@@ -86,7 +86,9 @@ def test_sql_reads_the_published_copy_in_each_format(tmp_path: Path, monkeypatch
     settings = Settings(warehouse=tmp_path / "w.duckdb", serving=tmp_path / "serving" / "s.duckdb")
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute("create schema marts")
-        con.execute("create table marts.dim_agencies as select * from (values ('a', 'Sở Tư pháp')) t(id, name)")
+        con.execute(
+            "create table marts.dim_agencies as select * from (values ('a', 'Sở Tư pháp')) t(id, name)"
+        )
     publish_release(settings, release_id="r1")
     monkeypatch.setenv("CCHC_SERVING", str(settings.serving))
     import os
@@ -97,5 +99,14 @@ def test_sql_reads_the_published_copy_in_each_format(tmp_path: Path, monkeypatch
     assert json.loads(as_json.stdout) == [{"id": "a", "name": "Sở Tư pháp"}]
     as_csv = cchc("sql", "-c", statement, "--format", "csv", env=env)
     assert list(csv.reader(io.StringIO(as_csv.stdout))) == [["id", "name"], ["a", "Sở Tư pháp"]]
+    shell = subprocess.run(
+        [CCHC, "sql"],
+        input="select count(*) as agencies\nfrom marts.dim_agencies;\n.quit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert shell.returncode == 0 and "agencies" in shell.stdout and "│ 1 " in shell.stdout
     refused = cchc("sql", "-c", "create table marts.x (i int)", env=env)
     assert refused.returncode != 0 and "read-only" in refused.stderr.lower()

@@ -16,7 +16,9 @@ def build_marts(settings: Settings, agencies: int) -> None:
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute("create schema if not exists marts")
         con.execute("create schema if not exists staging")
-        con.execute(f"create or replace table marts.dim_agencies as select range as id from range({agencies})")
+        con.execute(
+            f"create or replace table marts.dim_agencies as select range as id from range({agencies})"
+        )
         con.execute("create or replace table staging.not_published as select 1 as x")
         con.execute("create or replace view marts.v as select 1 as x")
 
@@ -32,7 +34,9 @@ def test_publish_copies_only_published_schemas_with_release_metadata(settings: S
     assert result["tables"] == {"marts.dim_agencies": 3}
     with duckdb.connect(str(settings.serving), read_only=True) as con:
         release_id, tables = con.execute("select release_id, tables from meta.release").fetchone()
-        schemas = {row[0] for row in con.execute("select schema_name from information_schema.schemata").fetchall()}
+        schemas = {
+            row[0] for row in con.execute("select schema_name from information_schema.schemata").fetchall()
+        }
     assert release_id == "manual__2020-12-01T00:00:00+00:00"
     assert json.loads(tables) == {"marts.dim_agencies": 3}
     assert "staging" not in schemas
