@@ -90,6 +90,30 @@ RAW_DDL: dict[str, str] = {
         extra_columns      varchar,              -- JSON of unmapped source columns
         primary key (file_sha256, source_row)
     """,
+    "export_aggregates": """
+        file_sha256        varchar not null,
+        source_file        varchar not null,
+        source_row         integer not null,     -- 1-based row in the file (sheet-qualified for XLSX)
+        partition_agency   varchar not null,
+        partition_period   varchar not null,     -- yyyy-mm (monthly form) or yyyy-Qn (quarterly)
+        period_start       date not null,
+        period_end         date not null,
+        field_code         varchar,
+        field_name         varchar,
+        received_total                bigint,
+        received_online               bigint,
+        received_in_person_or_post    bigint,
+        received_carried_over         bigint,
+        resolved_total                bigint,
+        resolved_early                bigint,
+        resolved_on_time              bigint,
+        resolved_overdue              bigint,
+        pending_total                 bigint,
+        pending_within_deadline       bigint,
+        pending_overdue               bigint,
+        extra_columns      varchar,
+        primary key (file_sha256, source_row)
+    """,
     "export_quarantine": """
         file_sha256        varchar not null,
         source_file        varchar not null,
