@@ -14,7 +14,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY ?= False
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 
-.PHONY: help setup run test lint docs bench up down clean
+.PHONY: help setup system-packages run test lint docs bench up down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,7 +27,10 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-setup: $(STAMP) ## create the pinned environment (.venv) if the lock changed
+system-packages: ## Debian packages the project needs (Tesseract + Vietnamese model, fonts); idempotent
+	@bash scripts/install-system-packages.sh
+
+setup: system-packages $(STAMP) ## create the pinned environment (.venv) if the lock changed
 
 run: setup ## load the sample report and exports through the Airflow DAGs, build, check, publish
 	$(BIN)/cchc run

@@ -591,48 +591,63 @@ def _read_text_file(path: Path) -> str:
     return text
 
 
-def _ocr_image(path: Path) -> str:
+OCR_PACKAGES = "`tesseract-ocr tesseract-ocr-vie` (apt-get install tesseract-ocr tesseract-ocr-vie, " \
+    "or `make system-packages`)"
+# 300 dpi is what Tesseract is trained for; lower resolutions lose the diacritics.
+OCR_DPI = 300
+
+
+def _tesseract(image: bytes | Path, source: Path) -> str:
+    """OCR one image (a file, or PNG bytes on stdin) with the Vietnamese model."""
     if not shutil.which("tesseract"):
-        raise ReportError(
-            f"{path}: scanned input needs OCR: install the Debian packages "
-            "`tesseract-ocr tesseract-ocr-vie` (apt-get install tesseract-ocr tesseract-ocr-vie)"
-        )
+        raise ReportError(f"{source}: scanned input needs OCR: install {OCR_PACKAGES}")
+    target = str(image) if isinstance(image, Path) else "stdin"
     result = subprocess.run(
-        ["tesseract", str(path), "stdout", "-l", "vie"],
+        ["tesseract", target, "stdout", "-l", "vie"],
+        input=None if isinstance(image, Path) else image,
         capture_output=True,
-        text=True,
         check=False,
     )
+    stderr = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
-        raise ReportError(f"{path}: tesseract failed: {result.stderr.strip()[:300]}")
-    return result.stdout
+        if "vie" in stderr and ("traineddata" in stderr or "language" in stderr.lower()):
+            raise ReportError(f"{source}: Tesseract has no Vietnamese model: install {OCR_PACKAGES}")
+        raise ReportError(f"{source}: tesseract failed: {stderr.strip()[:300]}")
+    return result.stdout.decode("utf-8", "replace")
+
+
+def _ocr_pdf(path: Path) -> str:
+    """Rasterise each page of a scanned PDF (pypdfium2, shipped with pdfplumber) and OCR it."""
+    import io
+
+    import pypdfium2
+
+    if not shutil.which("tesseract"):
+        raise ReportError(f"{path}: the PDF has no text layer; OCR of scanned PDFs needs {OCR_PACKAGES}")
+    pages = []
+    document = pypdfium2.PdfDocument(path)
+    try:
+        for page in document:
+            buffer = io.BytesIO()
+            page.render(scale=OCR_DPI / 72).to_pil().save(buffer, format="PNG")
+            pages.append(_tesseract(buffer.getvalue(), path))
+    finally:
+        document.close()
+    return "\n".join(pages)
 
 
 def _read_pdf(path: Path) -> str:
-    pages: list[str] = []
-    try:
-        import pdfplumber  # type: ignore[import-not-found]
+    """The PDF's text layer (pdfplumber); pages without one go through OCR."""
+    import pdfplumber
 
+    try:
         with pdfplumber.open(path) as pdf:
             pages = [page.extract_text() or "" for page in pdf.pages]
-    except ImportError:
-        try:
-            import pypdf  # type: ignore[import-not-found]
-
-            pages = [page.extract_text() or "" for page in pypdf.PdfReader(path).pages]
-        except ImportError as exc:
-            raise ReportError(
-                f"{path}: reading PDF reports needs pdfplumber or pypdf: "
-                "`pip install pdfplumber` (or `pip install pypdf`)"
-            ) from exc
     except Exception as exc:  # a broken PDF is a bad input, not a crash
         raise ReportError(f"{path}: cannot read the PDF: {exc}") from exc
     text = "\n".join(pages)
     if not text.strip():
-        raise ReportError(
-            f"{path}: the PDF has no text layer; OCR of scanned PDFs needs "
-            "`tesseract-ocr tesseract-ocr-vie` and `poppler-utils` (not wired in yet)"
-        )
+        return _ocr_pdf(path)
     return text
 
 
@@ -649,7 +664,7 @@ def read_report_text(path: Path) -> str:
     if suffix in PDF_SUFFIXES:
         return _read_pdf(path)
     if suffix in IMAGE_SUFFIXES:
-        return _ocr_image(path)
+        return _tesseract(path, path)
     raise ReportError(
         f"{path}: unsupported report type {suffix or '(none)'}; expected .txt, .pdf, .png, .jpg or .tif"
     )

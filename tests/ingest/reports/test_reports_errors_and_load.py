@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,34 +56,6 @@ def test_bad_input_raises_clear_error(tmp_path: Path, kind: str, message: str) -
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="no such file"):
         extract_report(tmp_path / "nope.txt")
-
-
-def test_pdf_without_reader_says_what_to_install(tmp_path: Path) -> None:
-    try:
-        import pdfplumber  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("pdfplumber is installed")
-    try:
-        import pypdf  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("pypdf is installed")
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
-    with pytest.raises(ReportError, match="pip install pdfplumber"):
-        extract_report(pdf)
-
-
-def test_image_without_tesseract_says_what_to_install(tmp_path: Path) -> None:
-    if shutil.which("tesseract"):
-        pytest.skip("tesseract is installed")
-    image = tmp_path / "scan.png"
-    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    with pytest.raises(ReportError, match="tesseract-ocr tesseract-ocr-vie"):
-        extract_report(image)
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
