@@ -26,6 +26,10 @@ ENV AIRFLOW__CORE__DAGS_FOLDER=/opt/airflow/dags \
 # Folders that become named volumes start out owned by airflow:0 and group-writable, so
 # the containers can run as any AIRFLOW_UID with group 0 (the official image's convention).
 USER root
+# OCR of scanned reports (ingest.reports): Tesseract with its Vietnamese model.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-vie fonts-dejavu-core \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 RUN mkdir -p /opt/cchc-src /opt/airflow/scripts /opt/airflow/config \
         /opt/airflow/warehouse/serving /opt/airflow/landing/reports /opt/airflow/landing/exports \
     && chown -R airflow:0 /opt/cchc-src /opt/airflow/scripts /opt/airflow/config \
