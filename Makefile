@@ -40,12 +40,15 @@ test: setup ## the whole test suite (needs PostgreSQL on 127.0.0.1:5432 for some
 
 lint: setup ## ruff on Python, sqlfluff on the dbt models
 	$(BIN)/ruff check ingest expectations dags tests
+	CCHC_WAREHOUSE=$${TMPDIR:-/tmp}/cchc-lint.duckdb DBT_TARGET_PATH=$${TMPDIR:-/tmp}/cchc-lint-target DBT_LOG_PATH=$${TMPDIR:-/tmp}/cchc-lint-logs $(BIN)/sqlfluff lint dbt_project/models
 
-docs: setup ## build the dbt docs site (open dbt_project/target/index.html)
-	cd dbt_project && CCHC_WAREHOUSE=$(CURDIR)/warehouse/cchc.duckdb ../$(BIN)/dbt docs generate --profiles-dir .
+docs: setup ## build the dbt docs; show where they and the GX Data Docs are (serve: cchc docs --serve)
+	$(BIN)/cchc docs
 
-bench: setup ## benchmarks under bench/
-	@echo "see bench/README.md"
+bench: setup ## benchmarks under bench/ (results in bench/results/, see bench/README.md)
+	$(BIN)/python bench/bench_load_exports.py
+	$(BIN)/python bench/bench_generate.py
+	$(BIN)/python bench/bench_gate.py
 
 up: ## start the production-like stack (needs a Docker engine)
 	docker compose up -d --build

@@ -28,6 +28,12 @@ Runs when new raw reports or exports land. `build_models` runs `dbt build`
 Great Expectations suites and stores every result in `audit.check_results`; it
 fails the run when a `fail`-severity check fails, so `publish_marts` never runs
 and the previous serving copy stays as it was.
+
+Every task writes the DuckDB warehouse, so every task runs in the `duckdb_writer`
+pool (1 slot). A failed gate is bad data: no retry. dbt failures and lock conflicts
+are retried with exponential backoff (30 s, 60 s); a final failure is logged as one
+summary and posted to the `cchc_alerts_webhook` connection or the
+`cchc_alerts_webhook_url` variable when set.
 """,
 )
 def cchc_transform_publish():
@@ -35,7 +41,8 @@ def cchc_transform_publish():
     def build_models() -> None:
         from ingest.pipeline import build_models as build
 
-        build()
+        with no_retry_on_bad_data():
+            build()
 
     @task(doc_md="GX suites; a failed `fail`-severity check fails the run without retry.")
     def validate_warehouse(run_id=None) -> dict:
@@ -48,7 +55,8 @@ def cchc_transform_publish():
     def publish_marts(run_id=None) -> dict:
         from ingest.pipeline import publish_marts as publish
 
-        return publish(run_id)
+        with no_retry_on_bad_data():
+            return publish(run_id)
 
     build_models() >> validate_warehouse() >> publish_marts()
 

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from expectations.runner import run_checks
-from expectations.suites import fct_report_figures
+from expectations.suites import fct_report_changes, fct_report_figures
 from ingest import warehouse
 from ingest.reports import extract_report, load_report
 from ingest.settings import get_settings
@@ -21,12 +21,14 @@ def check_report_file(path: Path) -> dict:
     base = get_settings()
     with tempfile.TemporaryDirectory(prefix="cchc-check-") as tmp:
         settings = base.model_copy(update={"warehouse": Path(tmp) / "check.duckdb",
-                                           "dbt_target": "duckdb"})
+                                           "gx_dir": Path(tmp) / "gx", "dbt_target": "duckdb"})
         with warehouse.connect(settings.warehouse) as con:
             load_report(con, extraction)
-        run_dbt(["run", "--select", "+fct_report_figures", "--target-path", f"{tmp}/target",
+        run_dbt(["run", "--select", "+fct_report_figures", "+fct_report_changes",
+                 "--target-path", f"{tmp}/target",
                  "--log-path", f"{tmp}/logs", "--quiet"], settings, capture=True)
-        summary = run_checks(settings, run_id="check-report", suites=(fct_report_figures,),
+        summary = run_checks(settings, run_id="check-report",
+                             suites=(fct_report_figures, fct_report_changes),
                              store=False)
     return {
         "report": str(path),

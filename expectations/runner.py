@@ -9,9 +9,11 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import duckdb
 import great_expectations as gx
@@ -20,12 +22,15 @@ import sqlalchemy
 from great_expectations.execution_engine import sqlalchemy_execution_engine as gx_sql_engine
 
 from expectations.suites import SUITES
+from expectations.suites._check import Check
 from ingest.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 MARTS_SCHEMA = "marts"
 RESULTS_TABLE = "audit.check_results"
+REGISTER_TABLE = "audit.discrepancy_register"
+REGISTER_COLUMNS = ("report_id", "metrics", "expected", "observed", "difference", "tolerance", "source_lines")
 GX_SEVERITY = {"fail": "critical", "warn": "warning"}
 
 
@@ -56,6 +61,7 @@ class CheckResult:
     why: str
     expected: str
     metrics: str  # JSON list of the metric codes in the offending rows, when known
+    findings: str = "[]"  # JSON list of register rows (report checks), see REGISTER_COLUMNS
 
 
 class GateFailed(RuntimeError):
@@ -116,9 +122,26 @@ def _raised_exception(info: dict) -> str | None:
     return None
 
 
-def _metrics_in(details: dict) -> list[str]:
+def _offending_rows(details: dict) -> list[dict]:
     rows = (details.get("details") or {}).get("unexpected_rows") or []
-    return sorted({row["metric_id"] for row in rows if isinstance(row, dict) and "metric_id" in row})
+    return [row for row in rows if isinstance(row, dict)]
+
+
+def _metrics_in(details: dict) -> list[str]:
+    metrics: set[str] = set()
+    for row in _offending_rows(details):
+        listed = row.get("metrics") or row.get("metric_id") or ""
+        metrics.update(code for code in str(listed).split(",") if code)
+    return sorted(metrics)
+
+
+def _findings(details: dict) -> list[dict]:
+    """Offending rows in the register's shape (queries that return expected/observed)."""
+    return [
+        {column: row.get(column) for column in REGISTER_COLUMNS}
+        for row in _offending_rows(details)
+        if "expected" in row and "observed" in row
+    ]
 
 
 def _connection_string(settings: Settings) -> str:
@@ -130,68 +153,98 @@ def _connection_string(settings: Settings) -> str:
 
 
 def validate_suites(settings: Settings, suite_names: list[str]) -> list[CheckResult]:
-    """Run the named suites with GX in this process and return one result per check."""
+    """Run the named suites with GX in this process and return one result per check.
+
+    A file-backed GX project under settings.gx_dir keeps the results and builds the
+    Data Docs (gx/uncommitted/data_docs/local_site/index.html) on every run.
+    """
     suites = [module for module in SUITES if module.TABLE in suite_names]
-    context = gx.get_context(mode="ephemeral")
-    source = context.data_sources.add_sql(name="warehouse", connection_string=_connection_string(settings))
+    context = gx.get_context(mode="file", project_root_dir=str(_fresh_project(settings.gx_dir)))
+    source = context.data_sources.add_or_update_sql(
+        name="warehouse", connection_string=_connection_string(settings)
+    )
     if settings.dbt_target == "duckdb":
         # GX's column reflection ignores the asset's schema on DuckDB; the search path on
         # the (persisted) connection makes the unqualified names resolve to the marts.
         with source.get_execution_engine().get_connection() as connection:
             connection.execute(sqlalchemy.text(f"set search_path = '{MARTS_SCHEMA},main'"))
-    results: list[CheckResult] = []
+    # Row-query checks report their offending rows (GX caps them; they fill the register);
+    # column checks keep the summary, which never lists every bad row of a large table.
+    validations: dict[str, list] = {"SUMMARY": [], "COMPLETE": []}
+    checks_of: dict[str, tuple[str, dict[str, Check]]] = {}
     for suite_module in suites:
-        asset = source.add_table_asset(
-            name=suite_module.TABLE, table_name=suite_module.TABLE, schema_name=MARTS_SCHEMA
-        )
+        table = suite_module.TABLE
+        asset = source.add_table_asset(name=table, table_name=table, schema_name=MARTS_SCHEMA)
         batch = asset.add_batch_definition_whole_table("whole_table")
-        checks = suite_module.checks()
-        # Row-query checks report their offending rows (GX caps them; they name the
-        # metrics for the register); column checks keep the summary, which never lists
-        # every bad row of a large table.
-        groups = {
-            "SUMMARY": [c for c in checks if not isinstance(c.expectation, gxe.UnexpectedRowsExpectation)],
-            "COMPLETE": [c for c in checks if isinstance(c.expectation, gxe.UnexpectedRowsExpectation)],
-        }
-        for result_format, group in groups.items():
-            if group:
-                results += _validate_group(context, batch, suite_module.TABLE, group, result_format)
-    return results
-
-
-def _validate_group(context, batch, table: str, checks: list, result_format: str) -> list[CheckResult]:
-    by_name = {check.name: check for check in checks}
-    suite = context.suites.add(gx.ExpectationSuite(name=f"{table}.{result_format.lower()}"))
-    for check in checks:
-        expectation = check.expectation
-        expectation.meta = {"check": check.name, "severity": check.severity, "why": check.why}
-        expectation.severity = GX_SEVERITY[check.severity]
-        suite.add_expectation(expectation)
-    validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
-    )
-    results = []
-    for result in validation.run(result_format=result_format).results:
-        check = by_name[result.expectation_config.meta["check"]]
-        details = result.result or {}
-        error = _raised_exception(result.exception_info or {})
-        if error:
-            details = {"observed_value": f"error: {error}"}
-        observed_count = details.get("observed_value")
-        results.append(CheckResult(
-            suite=table,
-            check=check.name,
-            severity=check.severity,
-            success=bool(result.success),
-            unexpected_count=details.get(
-                "unexpected_count", observed_count if isinstance(observed_count, int) else None
-            ),
-            observed=_observed(details),
-            why=check.why,
-            expected=result.expectation_config.description or result.expectation_config.type,
-            metrics=json.dumps(_metrics_in(details)),
+        for result_format in validations:
+            wants_rows = result_format == "COMPLETE"
+            group = [c for c in suite_module.checks()
+                     if isinstance(c.expectation, gxe.UnexpectedRowsExpectation) == wants_rows]
+            if not group:
+                continue
+            suite = gx.ExpectationSuite(name=f"{table}.{result_format.lower()}")
+            for check in group:
+                check.expectation.meta = {"check": check.name, "severity": check.severity, "why": check.why}
+                check.expectation.severity = GX_SEVERITY[check.severity]
+                suite.add_expectation(check.expectation)
+            suite = context.suites.add_or_update(suite)
+            validations[result_format].append(context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+            ))
+            checks_of[suite.name] = (table, {check.name: check for check in group})
+    results: list[CheckResult] = []
+    for result_format, definitions in validations.items():
+        if not definitions:
+            continue
+        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
+            name=f"cchc_{result_format.lower()}",
+            validation_definitions=definitions,
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            result_format=result_format,
         ))
+        for suite_result in checkpoint.run().run_results.values():
+            table, checks = checks_of[suite_result.suite_name]
+            results += [_check_result(table, checks, result) for result in suite_result.results]
     return results
+
+
+def _check_result(table: str, checks: dict[str, Check], result) -> CheckResult:
+    check = checks[result.expectation_config.meta["check"]]
+    details = result.result or {}
+    error = _raised_exception(result.exception_info or {})
+    if error:
+        details = {"observed_value": f"error: {error}"}
+    observed_count = details.get("observed_value")
+    return CheckResult(
+        suite=table,
+        check=check.name,
+        severity=check.severity,
+        success=bool(result.success),
+        unexpected_count=details.get(
+            "unexpected_count", observed_count if isinstance(observed_count, int) else None
+        ),
+        observed=_observed(details),
+        why=check.why,
+        expected=result.expectation_config.description or result.expectation_config.type,
+        metrics=json.dumps(_metrics_in(details)),
+        findings=json.dumps(_findings(details), default=str),
+    )
+
+
+def _fresh_project(root: Path) -> Path:
+    """Suites, checkpoints and data sources are defined in code: drop the stored copies
+    of the last run, keep its results and Data Docs (gx/uncommitted) for history."""
+    for name in ("great_expectations.yml", "expectations", "checkpoints", "validation_definitions"):
+        stored = root / "gx" / name
+        if stored.is_dir():
+            shutil.rmtree(stored)
+        else:
+            stored.unlink(missing_ok=True)
+    return root
+
+
+def data_docs_index(settings: Settings) -> Path:
+    return settings.gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
 def run_checks(
@@ -208,7 +261,7 @@ def run_checks(
     """
     settings = settings or get_settings()
     env = {**os.environ, "CCHC_WAREHOUSE": str(settings.warehouse.resolve()),
-           "CCHC_DBT_TARGET": settings.dbt_target}
+           "CCHC_DBT_TARGET": settings.dbt_target, "CCHC_GX_DIR": str(settings.gx_dir.resolve())}
     if settings.postgres_dsn:
         env["CCHC_POSTGRES_DSN"] = settings.postgres_dsn
     suite_names = ",".join(module.TABLE for module in suites)
@@ -228,20 +281,35 @@ def run_checks(
 
 
 def store_results(settings: Settings, summary: CheckSummary) -> None:
-    rows = [(summary.run_id, *asdict(r).values()) for r in summary.results]
+    """Replace this run's rows in audit.check_results and audit.discrepancy_register."""
+    results = [(summary.run_id, *(getattr(r, f) for f in _RESULT_FIELDS)) for r in summary.results]
+    findings = [
+        (summary.run_id, r.suite, r.check, r.severity, *(row.get(c) for c in REGISTER_COLUMNS), r.why)
+        for r in summary.results
+        for row in json.loads(r.findings)
+    ]
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute("create schema if not exists audit")
-        con.execute(
-            f"""create table if not exists {RESULTS_TABLE} (
-                run_id varchar, suite varchar, check_name varchar, severity varchar,
-                success boolean, unexpected_count bigint, observed varchar, why varchar,
-                expected varchar, metrics varchar)"""
-        )
+        con.execute(f"""create table if not exists {RESULTS_TABLE} (
+            run_id varchar, suite varchar, check_name varchar, severity varchar,
+            success boolean, unexpected_count bigint, observed varchar, why varchar,
+            expected varchar, metrics varchar)""")
+        con.execute(f"""create table if not exists {REGISTER_TABLE} (
+            run_id varchar, suite varchar, check_name varchar, severity varchar,
+            report_id varchar, metrics varchar, expected double, observed double,
+            difference double, tolerance double, source_lines varchar, message varchar)""")
         con.execute("begin transaction")
-        con.execute(f"delete from {RESULTS_TABLE} where run_id = ?", [summary.run_id])
-        if rows:
-            con.executemany(f"insert into {RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        for table in (RESULTS_TABLE, REGISTER_TABLE):
+            con.execute(f"delete from {table} where run_id = ?", [summary.run_id])
+        if results:
+            con.executemany(f"insert into {RESULTS_TABLE} values ({', '.join('?' * 10)})", results)
+        if findings:
+            con.executemany(f"insert into {REGISTER_TABLE} values ({', '.join('?' * 12)})", findings)
         con.execute("commit")
+
+
+_RESULT_FIELDS = ("suite", "check", "severity", "success", "unexpected_count", "observed", "why",
+                  "expected", "metrics")
 
 
 def main() -> None:

@@ -134,11 +134,14 @@ def check_report(
     """Run the report consistency checks on one report without loading it."""
     from expectations.report_check import check_report_file
     from ingest.reports import ReportError
+    from ingest.transform import TransformError
 
     try:
         result = check_report_file(path)
     except (ReportError, OSError) as exc:
-        _fail(str(exc))
+        _fail(str(exc))  # exit 2: the report could not be read
+    except (TransformError, RuntimeError) as exc:
+        _fail(f"the checks could not run: {exc}", 3)
     failed = [c for c in result["checks"] if not c["success"] and c["severity"] == "fail"]
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, default=str) + "\n")
@@ -158,42 +161,81 @@ def load_export(
     paths: list[Path],
     warehouse: Annotated[Path | None, typer.Option(help="DuckDB file (default: settings).")] = None,
     agency: Annotated[str | None, typer.Option(help="Override the partition agency code.")] = None,
-    period: Annotated[str | None, typer.Option(help="Override the partition month yyyy-mm.")] = None,
+    period: Annotated[str | None, typer.Option(
+        help="Override the partition period: yyyy-mm (or yyyy-Qn for the aggregated form).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON list on stdout.")] = False,
 ) -> None:
-    """Load agency export files into raw (every row loaded or quarantined)."""
+    """Load agency export files into raw (every row loaded or quarantined).
+
+    Exit code 1 only when a file cannot be read at all; the other files still load.
+    """
+    import re
+
     from ingest import warehouse as wh
     from ingest.exports import ExportError
     from ingest.exports import load_export as load
 
+    if period is not None and not re.fullmatch(r"\d{4}-((0[1-9]|1[0-2])|Q[1-4])", period):
+        _fail(f"--period must be yyyy-mm or yyyy-Qn, got {period!r}")
     target = warehouse or get_settings().warehouse
-    results = []
-    try:
-        with wh.connect(target) as con:
-            for path in paths:
-                result = load(con, path, agency=agency, period=period)
-                results.append(result.to_json())
-                if not as_json:
-                    state = "unchanged (already loaded)" if result.skipped else (
-                        f"{result.rows_loaded} loaded, {result.rows_quarantined} quarantined")
-                    err.print(f"{path}: {result.rows_read} rows read, {state}")
-    except ExportError as exc:
-        _fail(f"{exc}\nNothing from this file was loaded.")
+    results: list[dict] = []
+    unreadable = 0
+    with wh.connect(target) as con:
+        for index, path in enumerate(paths, 1):
+            err.print(f"[{index}/{len(paths)}] {path}", highlight=False, soft_wrap=True)
+            try:
+                result = load(con, path, agency=agency, period=period).to_json()
+            except (ExportError, ValueError) as exc:
+                unreadable += 1
+                err.print(f"[bold red]error:[/] {exc}\n  Nothing from this file was loaded; "
+                          "the other files were. Fix or re-export the file (UTF-8 or Windows-1258 "
+                          "CSV, or XLSX, with a header row) and run load-export on it again.",
+                          highlight=False, soft_wrap=True)
+                results.append({"file": str(path), "shape": None, "rows_read": 0,
+                                "rows_loaded": 0, "rows_quarantined": 0,
+                                "quarantine_reasons": {}, "error": str(exc)})
+                continue
+            results.append(result)
+            state = "unchanged (already loaded)" if result["skipped"] else (
+                f"{result['rows_loaded']} loaded, {result['rows_quarantined']} quarantined")
+            err.print(f"  {result['shape']}: {result['rows_read']} rows read, {state}",
+                      highlight=False, soft_wrap=True)
     if as_json:
         sys.stdout.write(json.dumps(results, ensure_ascii=False) + "\n")
+    if unreadable:
+        raise typer.Exit(1)
 
 
 @app.command("generate-exports")
 def generate_exports(
     out_dir: Path,
-    year: int = 2020,
-    seed: int = 2020,
+    year: Annotated[int, typer.Option(help="Calendar year of the exports.")] = 2020,
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 2020,
+    months: Annotated[str, typer.Option(help="Months to write: 1-12, 3, 1-3,7.")] = "1-12",
+    scale: Annotated[float, typer.Option(help="1.0 = the 2020 report's volumes exactly.")] = 1.0,
+    messiness: Annotated[float, typer.Option(help="Defect rate 0..1 (see the manifest).")] = 0.0,
+    shape: Annotated[str, typer.Option(help="dossiers, aggregate or both.")] = "dossiers",
+    format: Annotated[str, typer.Option("--format", help="csv, xlsx or both.")] = "csv",
+    defects: Annotated[
+        str | None, typer.Option(help="Comma-separated defect kinds (default: all).")
+    ] = None,
 ) -> None:
-    """Write deterministic sample agency exports under OUT_DIR/<agency>/<yyyy-mm>/."""
+    """Write calibrated sample exports under OUT_DIR/<agency>/<yyyy-mm>/ plus a manifest."""
+    from ingest.sample import MANIFEST_NAME, GenerationError
     from ingest.sample import generate_exports as generate
 
-    paths = generate(out_dir, year=year, seed=seed)
-    err.print(f"wrote {len(paths)} files under {out_dir}")
+    try:
+        with err.status("generating exports…") as status:
+            paths = generate(
+                out_dir, year=year, seed=seed, months=months, scale=scale, messiness=messiness,
+                shapes=shape, formats=format, defects=defects.split(",") if defects else None,
+                progress=lambda agency, month, rows: status.update(
+                    f"generating exports… {agency.code} {year}-{month:02d} ({rows:,} dossiers)"),
+            )
+    except GenerationError as exc:
+        _fail(str(exc))
+    err.print(f"wrote {len(paths)} files under {out_dir} (defects and totals: "
+              f"{out_dir / MANIFEST_NAME})")
 
 
 @app.command()

@@ -44,6 +44,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
     env["CCHC_SERVING"] = str(settings.serving.resolve())
     env["CCHC_LANDING"] = str(settings.landing.resolve())
     env["CCHC_DBT_PROJECT_DIR"] = str(settings.dbt_project_dir.resolve())
+    env["CCHC_GX_DIR"] = str(settings.gx_dir.resolve())
     env["CCHC_DBT_TARGET"] = settings.dbt_target
     if settings.postgres_dsn:
         env["CCHC_POSTGRES_DSN"] = settings.postgres_dsn

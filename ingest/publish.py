@@ -19,6 +19,32 @@ from ingest.settings import Settings
 PUBLISHED_SCHEMAS = ("marts", "audit")
 
 
+REGISTER_MART = """
+create table marts.rpt_discrepancy_register as
+with reports as (
+    select distinct report_id, province_name, report_year from src.marts.fct_report_figures
+)
+select
+    register.check_name,
+    register.severity,
+    register.suite,
+    reports.province_name,
+    reports.report_year,
+    register.metrics,
+    register.expected,
+    register.observed,
+    register.difference,
+    register.tolerance,
+    register.source_lines,
+    register.message,
+    register.report_id
+from src.audit.discrepancy_register as register
+left join reports on register.report_id = reports.report_id
+where register.run_id = ?
+order by register.severity, register.check_name, register.metrics
+"""
+
+
 def _safe_id(release_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", release_id)[:80]
 
@@ -47,6 +73,12 @@ def publish_release(settings: Settings, release_id: str) -> dict:
             con.execute(f"create table {schema}.{table} as select * from src.{schema}.{table}")
             tables[f"{schema}.{table}"] = con.execute(
                 f"select count(*) from {schema}.{table}"
+            ).fetchone()[0]
+        if ("audit", "discrepancy_register") in rows:
+            # The register of this release, for analysts: what disagreed, by how much, where.
+            con.execute(REGISTER_MART, [release_id])
+            tables["marts.rpt_discrepancy_register"] = con.execute(
+                "select count(*) from marts.rpt_discrepancy_register"
             ).fetchone()[0]
         con.execute("detach src")
         con.execute("create schema if not exists meta")

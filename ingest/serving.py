@@ -80,3 +80,27 @@ def release_summary(path: Path) -> dict:
         "tables": json.loads(tables),
         "checks": dict(zip(("passed", "failed", "warned"), counts, strict=True)),
     }
+
+
+def serve_docs(sites: dict[str, Path], port: int, console: Console) -> None:
+    """Serve each site under /<name>/ on 127.0.0.1 (the sites are static HTML)."""
+    import functools
+    import http.server
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="cchc-docs-") as root:
+        links = []
+        for name, folder in sites.items():
+            if folder.exists():
+                (Path(root) / name).symlink_to(folder.resolve(), target_is_directory=True)
+                links.append(f'<li><a href="/{name}/index.html">{name}</a></li>')
+        (Path(root) / "index.html").write_text(
+            "<!doctype html><meta charset=utf-8><title>CCHC docs</title><h1>CCHC warehouse docs</h1>"
+            f"<ul>{''.join(links)}</ul>", encoding="utf-8")
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+            console.print(f"Serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,10 +22,18 @@ class Settings(BaseSettings):
     # landing/reports/<province>/<year>/*, landing/exports/<agency>/<yyyy-mm>/*
     landing: Path = REPO_ROOT / "data" / "samples"
     dbt_project_dir: Path = REPO_ROOT / "dbt_project"
-    gx_dir: Path = REPO_ROOT / "expectations"
+    # Great Expectations' project folder (stored results, the Data Docs site); by
+    # default beside the warehouse file, so each warehouse keeps its own.
+    gx_dir: Path | None = None
     # Optional Postgres warehouse for BI, e.g. postgresql://postgres@127.0.0.1:5432/cchc
     postgres_dsn: str | None = None
     dbt_target: str = "duckdb"
+
+    @model_validator(mode="after")
+    def _gx_beside_the_warehouse(self) -> Settings:
+        if self.gx_dir is None:
+            self.gx_dir = self.warehouse.parent / "gx"
+        return self
 
     @property
     def reports_landing(self) -> Path:

@@ -50,9 +50,23 @@ RAW_DDL: dict[str, str] = {
         q_kind             varchar,
         q_period           varchar,
         denominator        double,
+        decimals           integer,              -- decimal places as printed (rounding)
         line               integer not null,
         source_text        varchar not null,
         primary key (report_id, figure_seq)
+    """,
+    "report_changes": """
+        report_id          varchar not null,
+        change_seq         integer not null,
+        metric             varchar not null,
+        qualifiers         varchar not null,     -- JSON object, as the figure's
+        value              double not null,      -- the figure this year
+        delta              double not null,      -- signed change against the previous year
+        ratio              double,               -- "gap K lan"
+        ratio_bound        varchar,              -- more | nearly | null (exact)
+        line               integer not null,
+        source_text        varchar not null,
+        primary key (report_id, change_seq)
     """,
     "report_mentions": """
         report_id          varchar not null,
@@ -88,6 +102,8 @@ RAW_DDL: dict[str, str] = {
         is_paid_online     boolean,
         fee_amount         double,
         extra_columns      varchar,              -- JSON of unmapped source columns
+        service_level      integer,              -- MucDo: 2 information, 3 partly, 4 fully online
+        source_sheet       varchar,              -- XLSX sheet name; null for CSV
         primary key (file_sha256, source_row)
     """,
     "export_aggregates": """
@@ -112,6 +128,7 @@ RAW_DDL: dict[str, str] = {
         pending_within_deadline       bigint,
         pending_overdue               bigint,
         extra_columns      varchar,
+        source_sheet       varchar,              -- XLSX sheet name (one table per sheet); null for CSV
         primary key (file_sha256, source_row)
     """,
     "export_quarantine": """
@@ -120,6 +137,7 @@ RAW_DDL: dict[str, str] = {
         source_row         integer not null,
         raw_values         varchar not null,     -- JSON of the row as read
         reason             varchar not null,
+        source_sheet       varchar,              -- XLSX sheet name; null for CSV
         primary key (file_sha256, source_row)
     """,
     "load_manifest": """
@@ -130,7 +148,12 @@ RAW_DDL: dict[str, str] = {
         rows_read          integer not null,
         rows_loaded        integer not null,
         rows_quarantined   integer not null,
-        loaded_at          timestamp not null
+        loaded_at          timestamp not null,
+        shape              varchar,              -- exports: dossiers | aggregate
+        rows_blank         integer,              -- exports: blank rows skipped (not in rows_read)
+        rows_total         integer,              -- exports: total rows skipped (not in rows_read)
+        total_row_check    varchar,              -- aggregates: JSON per sheet, total row vs sums
+        duplicates_across_files integer          -- dossiers: codes other files already loaded
     """,
 }
 

@@ -647,7 +647,7 @@ def test_image_settings_point_inside_the_image_and_volumes():
     assert env["CCHC_SERVING"] == "/opt/airflow/warehouse/serving/cchc.duckdb"
     assert env["CCHC_LANDING"] == "/opt/airflow/landing"
     assert env["CCHC_DBT_PROJECT_DIR"] == "/opt/airflow/dbt_project"
-    assert env["CCHC_GX_DIR"] == "/opt/airflow/expectations"
+    assert env["CCHC_GX_DIR"] == "/opt/airflow/warehouse/gx"  # results and Data Docs, on the volume
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/airflow/dags"
     settings_source = (ROOT / "ingest" / "settings.py").read_text()
     assert 'env_prefix="CCHC_"' in settings_source

@@ -5,6 +5,20 @@ impossible dates, counts that contradict our own logic); `warn` is published in 
 register (the source says something inconsistent: a finding, not a reason to drop it).
 """
 
-from expectations.suites import fct_dossiers, fct_report_figures, rpt_agency_monthly_performance
+from expectations.suites import (
+    fct_dossier_aggregates,
+    fct_dossiers,
+    fct_report_changes,
+    fct_report_figures,
+    rpt_agency_monthly_performance,
+    rpt_report_vs_exports,
+)
 
-SUITES = (fct_dossiers, fct_report_figures, rpt_agency_monthly_performance)
+SUITES = (
+    fct_dossiers,
+    fct_dossier_aggregates,
+    fct_report_figures,
+    fct_report_changes,
+    rpt_agency_monthly_performance,
+    rpt_report_vs_exports,
+)

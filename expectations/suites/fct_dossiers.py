@@ -35,4 +35,9 @@ def checks() -> list[Check]:
                   unexpected_rows_query="select * from {batch} where agency_id = 'unknown'",
                   description="dossiers on an agency missing from the reference data"),
               "counted on the unknown member: totals stay right, per-agency marts miss them"),
+        Check("procedure_known", "warn",
+              gxe.UnexpectedRowsExpectation(
+                  unexpected_rows_query="select * from {batch} where procedure_id = 'unknown'",
+                  description="dossiers on a procedure missing from the catalog"),
+              "counted on the unknown member: digitisation marts cannot place them"),
     ]

@@ -1,38 +1,23 @@
-"""Report figures: what the extraction must guarantee, and what the report must satisfy."""
+"""Report figures: what the extraction must guarantee (fail) and what a report must
+satisfy to agree with itself (warn: a finding for the register, never a dropped report).
+
+The consistency queries are generated from expectations/report_rules.yml, i.e. from the
+catalog's structure, not written per report.
+"""
 
 from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
+from expectations import report_consistency as rc
 from expectations.suites._check import Check
 
 TABLE = "fct_report_figures"
+FINDING = "reports contain slips; publish both values in the register, keep the report"
 
-# Levels (province + district + commune + multi-level) must add up to the figure with
-# no breakdown (or kind "all"), for every count metric of every report.
-LEVELS_SUM_TO_TOTAL = """
-with parts as (
-    select report_id, metric_id, sum(figure_value) as parts_total, count(*) as parts
-    from {batch}
-    where level_code is not null and figure_unit = 'count'
-        and sector_code is null and unit_name is null and service_level is null
-        and coalesce(kind_code, 'all') = 'all' and period_code is null and group_code is null
-    group by report_id, metric_id
-),
-totals as (
-    select report_id, metric_id, figure_value as total
-    from {batch}
-    where level_code is null and figure_unit = 'count'
-        and sector_code is null and unit_name is null and service_level is null
-        and coalesce(kind_code, 'all') = 'all' and period_code is null and group_code is null
-        and coalesce(scope_code, 'local') = 'local'
-)
-select totals.report_id, totals.metric_id, totals.total, parts.parts_total, parts.parts
-from totals
-inner join parts
-    on totals.report_id = parts.report_id and totals.metric_id = parts.metric_id
-where parts.parts > 1 and parts.parts_total <> totals.total
-"""
+
+def _rows(query: str, description: str) -> gxe.UnexpectedRowsExpectation:
+    return gxe.UnexpectedRowsExpectation(unexpected_rows_query=query, description=description)
 
 
 def checks() -> list[Check]:
@@ -44,15 +29,28 @@ def checks() -> list[Check]:
               gxe.ExpectColumnValuesToNotBeNull(column="metric_id"),
               "a figure without a metric cannot be queried"),
         Check("percent_in_range", "fail",
-              gxe.UnexpectedRowsExpectation(
-                  unexpected_rows_query=(
-                      "select * from {batch} where figure_unit = 'percent' "
-                      "and (figure_value < 0 or figure_value > 100)"),
-                  description="percentages between 0 and 100"),
+              _rows("select * from {batch} where figure_unit = 'percent' "
+                    "and (figure_value < 0 or figure_value > 100)", "percentages between 0 and 100"),
               "a percentage outside 0-100 is an extraction error, not a report finding"),
         Check("levels_sum_to_total", "warn",
-              gxe.UnexpectedRowsExpectation(
-                  unexpected_rows_query=LEVELS_SUM_TO_TOTAL,
-                  description="levels sum to their total"),
-              "real reports contain arithmetic slips: publish the finding, keep the report"),
+              _rows(rc.part_whole("level"), "province + district + commune + multi-level = total"),
+              FINDING),
+        Check("sectors_sum_to_total", "warn",
+              _rows(rc.part_whole("sector"), "vertical sectors add up to the vertical total"),
+              FINDING),
+        Check("service_levels_sum_to_total", "warn",
+              _rows(rc.part_whole("service_level"), "service levels 3 + 4 = online-enabled total"),
+              FINDING),
+        Check("kinds_sum_to_total", "warn",
+              _rows(rc.part_whole("kind"), "the kinds of a metric add up to its total"),
+              FINDING),
+        Check("percent_matches_counts", "warn",
+              _rows(rc.ratio(), "a printed percentage = its counts, within its printed rounding"),
+              FINDING),
+        Check("complements_add_up", "warn",
+              _rows(rc.complement(), "on time + late = resolved; shares of a whole sum to 100"),
+              FINDING),
+        Check("fraction_within_whole", "warn",
+              _rows(rc.fraction_within_whole(), "x <= y in an x/y figure"),
+              FINDING),
     ]

@@ -1,7 +1,7 @@
-"""``python -m ingest.exports PATH... [--agency CODE] [--period yyyy-mm] [--warehouse PATH]``.
+"""``python -m ingest.exports PATH... [--agency CODE] [--period P] [--warehouse PATH]``.
 
 Prints a JSON list (one object per file) on stdout; errors go to stderr. Exit code 1 only
-when a file cannot be read at all.
+when a file cannot be read at all (the other files still load).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from ingest.warehouse import connect
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Load agency dossier exports.")
+    parser = argparse.ArgumentParser(description="Load agency exports (dossiers or Bieu II.06a).")
     parser.add_argument("paths", nargs="+", type=Path)
     parser.add_argument("--agency", help="override the partition agency code")
-    parser.add_argument("--period", help="override the partition month (yyyy-mm)")
+    parser.add_argument("--period", help="override the partition period (yyyy-mm or yyyy-Qn)")
     parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: settings)")
     args = parser.parse_args(argv)
     con = connect(args.warehouse or get_settings().warehouse)
@@ -31,10 +31,12 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 results.append(load_export(con, path, agency=args.agency,
                                            period=args.period).to_json())
-            except ExportError as error:
+            except (ExportError, ValueError) as error:
                 failed = True
                 print(f"error: {error}", file=sys.stderr)
-                results.append({"file": str(path), "error": str(error)})
+                results.append({"file": str(path), "shape": None, "rows_read": 0,
+                                "rows_loaded": 0, "rows_quarantined": 0,
+                                "quarantine_reasons": {}, "error": str(error)})
     finally:
         con.close()
     print(json.dumps(results, ensure_ascii=False, indent=2))

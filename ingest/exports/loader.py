@@ -1,8 +1,17 @@
-"""Cast, validate and load dossier-level exports into raw.export_dossiers (in DuckDB SQL).
+"""Cast, validate and load agency exports into raw (in DuckDB SQL).
 
-Every data row of a file ends in exactly one of raw.export_dossiers or
-raw.export_quarantine; the file's counts go to raw.load_manifest. Rows belong to the
-partition (agency, received month); a load replaces the partitions it covers.
+Dossier-level files go to raw.export_dossiers, the aggregated form (Bieu II.06a) to
+raw.export_aggregates. Every data row of a file ends in exactly one of those or
+raw.export_quarantine; the file's counts go to raw.load_manifest. Blank rows and total
+rows ("Tong cong") are skipped: they are not data rows, so they are not counted as read
+(the manifest counts them apart, in rows_blank and rows_total). Dossier rows belong to the
+partition (agency, received month), aggregate rows to (agency, month or quarter) of their
+table; a load replaces the partitions it covers, in one transaction, and loading the same
+bytes again changes nothing.
+
+The same dossier code in several files: the warehouse keeps every row (dbt keeps the
+latest status: later partition month, then later event, then higher status code) and the
+load reports how many of the file's dossier codes other files already hold.
 """
 
 from __future__ import annotations
@@ -15,12 +24,22 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.exports import aggregates
+from ingest.exports.headers import AGGREGATE_COUNTS, SHAPE_AGGREGATE, SHAPE_DOSSIERS
 from ingest.exports.reader import ExportError, ReadExport, read_export
+from ingest.exports.sqlparts import (
+    blank_condition,
+    ensure_export_columns,
+    json_object,
+    quote,
+    reference_views,
+    total_condition,
+)
 from ingest.warehouse import file_sha256, transaction
 
-SHAPE_DOSSIERS = "dossiers"
-SOURCE_KIND = "dossiers"
+SOURCE_KINDS = {SHAPE_DOSSIERS: "dossiers", SHAPE_AGGREGATE: "aggregates"}
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+AGGREGATE_PERIOD_RE = re.compile(r"^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$")
 
 TS_FORMATS = [
     "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
@@ -77,6 +96,8 @@ REASONS: list[tuple[str, str]] = [
     ("invalid returned date", "t_returned_at is not null and returned_at is null"),
     ("invalid channel", "t_channel is not null and coalesce(channel not between 1 and 3, true)"),
     ("invalid status", "t_status is not null and coalesce(status not between 1 and 10, true)"),
+    ("invalid service level",
+     "t_service_level is not null and coalesce(service_level not between 2 and 4, true)"),
     ("due before received", "due_at < received_at"),
     ("finished before received", "finished_at < received_at"),
     ("invalid fee", "t_fee_amount is not null and fee_amount is null"),
@@ -84,15 +105,43 @@ REASONS: list[tuple[str, str]] = [
     ("more values than headers", "has_spare_values"),
     ("missing agency", "partition_agency is null"),
 ]
+# Against the reference seeds, when they exist (Settings().reference_dir).
+AGENCY_REASONS: list[tuple[str, str]] = [
+    ("unknown agency", "not exists (select 1 from _ref_agencies a where a.agency_code = ref_agency)"),
+    ("agency not valid on received date", """not exists (
+        select 1 from _ref_agencies a where a.agency_code = ref_agency
+        and coalesce(a.valid_from <= cast(received_at as date), true)
+        and coalesce(a.valid_to >= cast(received_at as date), true))"""),
+]
+PROCEDURE_REASONS: list[tuple[str, str]] = [
+    ("unknown procedure", "t_procedure_code is not null and not exists "
+                          "(select 1 from _ref_procedures p where p.procedure_code = t_procedure_code)"),
+]
 TEXT_COLUMNS = ["dossier_code", "agency_code", "agency_name", "procedure_code",
                 "procedure_name", "field_code", "field_name"]
 PARSED_COLUMNS = ["channel", "status", "received_at", "due_at", "finished_at", "returned_at",
-                  "is_paid_online", "fee_amount"]
+                  "is_paid_online", "fee_amount", "service_level"]
+DOSSIER_INSERT = ["file_sha256", "source_file", "source_row", "partition_agency",
+                  "partition_month", *TEXT_COLUMNS, *PARSED_COLUMNS[:8], "extra_columns",
+                  "service_level", "source_sheet"]
+AGGREGATE_INSERT = ["file_sha256", "source_file", "source_row", "partition_agency",
+                    "partition_period", "period_start", "period_end", "field_code", "field_name",
+                    *AGGREGATE_COUNTS, "extra_columns", "source_sheet"]
+MANIFEST_COLUMNS = ["file_sha256", "source_file", "source_kind", "partitions", "rows_read",
+                    "rows_loaded", "rows_quarantined", "loaded_at", "shape", "rows_blank",
+                    "rows_total", "total_row_check", "duplicates_across_files"]
 
 
 @dataclass(frozen=True)
 class ExportLoadResult:
-    """Outcome of loading one file; skipped = the same bytes were already loaded."""
+    """Outcome of loading one file; skipped = the same bytes were already loaded.
+
+    rows_read counts data rows (rows_loaded + rows_quarantined); blank rows and total rows
+    are not data rows and are counted in rows_blank and rows_total. total_row_check holds,
+    per table of an aggregate file (CSV file name or XLSX sheet), whether its total row
+    agrees with the column sums. duplicates_across_files: dossier codes of this file that
+    other files had already loaded (the warehouse keeps both; dbt picks the latest).
+    """
 
     file: str
     sha256: str
@@ -103,13 +152,13 @@ class ExportLoadResult:
     partitions: list[str]
     skipped: bool
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    duplicates_across_files: int = 0
+    rows_blank: int = 0
+    rows_total: int = 0
+    total_row_check: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _text(read: ReadExport, column: str) -> str:
@@ -120,15 +169,9 @@ def _text(read: ReadExport, column: str) -> str:
     return f"nullif(trim(nfc_normalize(c{position})), '')"
 
 
-def _json_object(pairs: list[tuple[str, str]]) -> str:
-    if not pairs:
-        return "cast(null as varchar)"
-    return "cast(json_object(" + ", ".join(f"{_quote(k)}, {v}" for k, v in pairs) + ") as varchar)"
-
-
-def _build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, agency: str | None,
-                 period: str | None) -> None:
-    """Create temp table _export_typed: typed columns, partition keys and reason per row."""
+def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, target: str, offset: int,
+                    agency: str | None, period: str | None, refs: tuple[bool, bool]) -> None:
+    """Temp table `target`: typed columns, partition keys and reason per data row."""
     header = read.header
     n = len(header.names)
     raw = [(name, f"nfc_normalize(c{i})") for i, name in enumerate(header.names)]
@@ -136,26 +179,25 @@ def _build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, agency: str |
     extra = [(name, f"nfc_normalize(c{i})") for i, name in enumerate(header.names)
              if header.canonical[i] is None]
     spare = " or ".join(f"c{i} is not null" for i in range(n, read.width)) or "false"
-    texts = ",\n".join(
-        f"{_text(read, c)} as t_{c}"
-        for c in TEXT_COLUMNS + ["channel", "status", "received_at", "due_at", "finished_at",
-                                 "returned_at", "is_paid_online", "fee_amount"]
-    )
-    reason = "case " + " ".join(f"when {cond} then {_quote(r)}" for r, cond in REASONS) + " end"
-    con.execute(MACROS)
+    texts = ",\n".join(f"{_text(read, c)} as t_{c}" for c in TEXT_COLUMNS + PARSED_COLUMNS)
+    reasons = REASONS + (AGENCY_REASONS if refs[0] else []) + (PROCEDURE_REASONS if refs[1] else [])
+    reason = "case " + " ".join(f"when {cond} then {quote(r)}" for r, cond in reasons) + " end"
     con.execute(
         f"""
-        create or replace temp table _export_typed as
-        with source as (
-            select
-                cast(rowid + 1 as integer) as source_row,
-                {texts},
-                -- merge-patch drops the null spare keys, so only real surplus values show
-                cast(json_merge_patch({_json_object(raw)}, {_json_object(spare_values)})
-                     as varchar) as raw_values,
-                {_json_object(extra)} as extra_columns,
-                ({spare}) as has_spare_values
+        create or replace temp table {target} as
+        with marked as (
+            select rowid as _pos, *, ({blank_condition(read.width)}) as _is_blank,
+                   ({total_condition(read.width)}) as _is_total
             from {read.table}
+        ),
+        source as (
+            select
+                cast(? + row_number() over (order by _pos) as integer) as source_row,
+                {texts},
+                {json_object(extra)} as extra_columns,
+                ({spare}) as has_spare_values,
+                {", ".join(f"c{i}" for i in range(read.width))}
+            from marked where not _is_blank and not _is_total
         ),
         typed as (
             select
@@ -167,29 +209,41 @@ def _build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, agency: str |
                 cchc_ts(t_finished_at) as finished_at,
                 cchc_ts(t_returned_at) as returned_at,
                 cchc_bool(t_is_paid_online) as is_paid_online,
-                cchc_fee(t_fee_amount) as fee_amount
+                cchc_fee(t_fee_amount) as fee_amount,
+                -- "3", "Mức độ 3", "MĐ4": the trailing number
+                try_cast(regexp_extract(t_service_level, '(\\d+)\\s*$', 1) as integer)
+                    as service_level
             from source
         ),
         partitioned as (
             select
                 *,
                 coalesce(cast(? as varchar), t_agency_code) as partition_agency,
-                coalesce(cast(? as varchar), strftime(received_at, '%Y-%m')) as partition_month
+                coalesce(cast(? as varchar), strftime(received_at, '%Y-%m')) as partition_month,
+                coalesce(t_agency_code, cast(? as varchar)) as ref_agency,
+                cast(? as varchar) as source_sheet
             from typed
-        )
-        select *, {reason} as reason from partitioned
+        ),
+        checked as (select *, {reason} as reason from partitioned)
+        -- the row as read, for quarantined rows only; merge-patch drops the null spare
+        -- keys, so only real surplus values show
+        select * exclude ({", ".join(f"c{i}" for i in range(read.width))}),
+               case when reason is not null then cast(json_merge_patch(
+                   {json_object(raw)}, {json_object(spare_values)}) as varchar) end as raw_values
+        from checked
         """,
-        [agency, period],
+        [offset, agency, period, agency, read.sheet],
     )
 
 
-def _supersede(con: duckdb.DuckDBPyConnection, sha: str, partitions: list[str]) -> None:
+def _supersede(con: duckdb.DuckDBPyConnection, sha: str, source_kind: str,
+               partitions: list[str]) -> None:
     """Earlier files lose the partitions this file takes over; fully replaced ones are dropped."""
     taken = set(partitions)
     earlier = con.execute(
         "select file_sha256, partitions from raw.load_manifest "
         "where source_kind = ? and file_sha256 <> ?",
-        [SOURCE_KIND, sha],
+        [source_kind, sha],
     ).fetchall()
     for other_sha, other_json in earlier:
         other = json.loads(other_json)
@@ -213,59 +267,123 @@ def _reasons(con: duckdb.DuckDBPyConnection, sha: str) -> dict[str, int]:
     return {reason: count for reason, count in rows}
 
 
-def load_export(con: duckdb.DuckDBPyConnection, path: Path, agency: str | None = None,
-                period: str | None = None) -> ExportLoadResult:
-    """Load one dossier-level CSV/XLSX; replaces the (agency, month) partitions it covers."""
-    path = Path(path)
-    if period is not None and not PERIOD_RE.match(period):
-        raise ValueError(f"period must be yyyy-mm, got {period!r}")
-    if not path.is_file():
-        raise ExportError(f"{path}: no such file")
-    sha = file_sha256(path)
+def _already_loaded(con: duckdb.DuckDBPyConnection, path: Path,
+                    sha: str) -> ExportLoadResult | None:
     done = con.execute(
-        "select source_file, partitions, rows_read, rows_loaded, rows_quarantined "
+        "select partitions, rows_read, rows_loaded, rows_quarantined, source_kind, "
+        "rows_blank, rows_total, total_row_check, duplicates_across_files "
         "from raw.load_manifest where file_sha256 = ?",
         [sha],
     ).fetchone()
-    if done:
-        return ExportLoadResult(str(path), sha, SHAPE_DOSSIERS, done[2], done[3], done[4],
-                                json.loads(done[1]), True, _reasons(con, sha))
+    if not done:
+        return None
+    shape = SHAPE_AGGREGATE if done[4] == "aggregates" else SHAPE_DOSSIERS
+    return ExportLoadResult(str(path), sha, shape, done[1], done[2], done[3], json.loads(done[0]),
+                            True, _reasons(con, sha), done[8] or 0, done[5] or 0, done[6] or 0,
+                            json.loads(done[7]) if done[7] else {})
 
-    read = read_export(con, path)
-    _build_typed(con, read, agency, period)
+
+def _sheet_label(path: Path, read: ReadExport) -> str:
+    return read.sheet if read.sheet is not None else path.name
+
+
+def load_export(con: duckdb.DuckDBPyConnection, path: Path, agency: str | None = None,
+                period: str | None = None,
+                reference_dir: Path | None = None) -> ExportLoadResult:
+    """Load one CSV/XLSX export of either shape; replaces the partitions it covers.
+
+    `agency` and `period` override the partition (period yyyy-mm, or yyyy-Qn for the
+    aggregated form); `reference_dir` holds agencies.csv and procedures.csv (default:
+    Settings().reference_dir).
+    """
+    path = Path(path)
+    if period is not None and not AGGREGATE_PERIOD_RE.match(period):
+        raise ValueError(f"period must be yyyy-mm (or yyyy-Qn for the aggregated form), "
+                         f"got {period!r}")
+    if not path.is_file():
+        raise ExportError(f"{path}: no such file")
+    ensure_export_columns(con)
+    sha = file_sha256(path)
+    done = _already_loaded(con, path, sha)
+    if done:
+        return done
+    if reference_dir is None:
+        from ingest.settings import get_settings
+
+        reference_dir = get_settings().reference_dir
+    refs = reference_views(con, reference_dir)
+    reads = read_export(con, path)
+    shape = reads[0].shape
+    typed: list[str] = []
+    try:
+        if shape == SHAPE_DOSSIERS and period is not None and not PERIOD_RE.match(period):
+            raise ValueError(f"period must be yyyy-mm for dossier exports, got {period!r}")
+        return _load(con, path, sha, shape, reads, typed, agency, period, refs)
+    finally:
+        for name in [r.table for r in reads] + typed + ["_export_typed"]:
+            con.execute(f"drop table if exists {name}")
+
+
+def _load(con: duckdb.DuckDBPyConnection, path: Path, sha: str, shape: str,
+          reads: list[ReadExport], typed: list[str], agency: str | None, period: str | None,
+          refs: tuple[bool, bool]) -> ExportLoadResult:
+    if shape == SHAPE_DOSSIERS:
+        con.execute(MACROS)
+    offset = blank = totals = 0
+    checks: dict[str, dict] = {}
+    for k, read in enumerate(reads):
+        target = f"_export_typed_{k}"
+        typed.append(target)
+        if shape == SHAPE_DOSSIERS:
+            _build_dossiers(con, read, target, offset, agency, period, refs)
+        else:
+            part = aggregates.resolve_partition(con, path, read, agency, period, refs[0])
+            aggregates.build_typed(con, read, target, offset, part, refs[0])
+            checks[_sheet_label(path, read)] = aggregates.total_row_check(con, read, target)
+        rows = con.execute(f"select count(*) from {target}").fetchone()[0]
+        b, all_rows = con.execute(
+            f"select count(*) filter (where {blank_condition(read.width)}), count(*) "
+            f"from {read.table}").fetchone()
+        offset, blank, totals = offset + rows, blank + b, totals + all_rows - b - rows
+    if len(typed) == 1:
+        con.execute(f"alter table {typed[0]} rename to _export_typed")
+        typed.clear()
+    else:
+        con.execute("create or replace temp table _export_typed as "
+                    + " union all by name ".join(f"select * from {t}" for t in typed))
+    month = "partition_month" if shape == SHAPE_DOSSIERS else "partition_period"
+    raw_table = "raw.export_dossiers" if shape == SHAPE_DOSSIERS else "raw.export_aggregates"
+    columns = DOSSIER_INSERT if shape == SHAPE_DOSSIERS else AGGREGATE_INSERT
     partitions = [
         row[0]
         for row in con.execute(
-            "select distinct partition_agency || '/' || partition_month as p from _export_typed "
-            "where partition_agency is not null and partition_month is not null order by p"
+            f"select distinct partition_agency || '/' || {month} as p from _export_typed "
+            f"where partition_agency is not null and {month} is not null order by p"
         ).fetchall()
     ]
     source = str(path)
+    source_kind = SOURCE_KINDS[shape]
     with transaction(con):
         con.execute(
-            "delete from raw.export_dossiers "
-            "where list_contains(?, partition_agency || '/' || partition_month)",
+            f"delete from {raw_table} where list_contains(?, partition_agency || '/' || {month})",
             [partitions],
         )
         # Leftovers of this very file (e.g. its manifest was dropped by a later file).
-        con.execute("delete from raw.export_dossiers where file_sha256 = ?", [sha])
+        con.execute(f"delete from {raw_table} where file_sha256 = ?", [sha])
         con.execute("delete from raw.export_quarantine where file_sha256 = ?", [sha])
-        _supersede(con, sha, partitions)
+        _supersede(con, sha, source_kind, partitions)
+        values = ", ".join("?" if c in ("file_sha256", "source_file")
+                           else f"t_{c}" if c in TEXT_COLUMNS else c for c in columns)
         con.execute(
-            f"""
-            insert into raw.export_dossiers
-            select ?, ?, source_row, partition_agency, partition_month,
-                   t_dossier_code, t_agency_code, t_agency_name, t_procedure_code,
-                   t_procedure_name, t_field_code, t_field_name,
-                   {", ".join(PARSED_COLUMNS[:2])}, {", ".join(PARSED_COLUMNS[2:6])},
-                   is_paid_online, fee_amount, extra_columns
-            from _export_typed where reason is null order by source_row
-            """,
+            f"insert into {raw_table} ({', '.join(columns)}) "
+            f"select {values} from _export_typed "
+            f"where reason is null order by source_row",
             [sha, source],
         )
         con.execute(
             "insert into raw.export_quarantine "
-            "select ?, ?, source_row, raw_values, reason from _export_typed "
+            "(file_sha256, source_file, source_row, raw_values, reason, source_sheet) "
+            "select ?, ?, source_row, raw_values, reason, source_sheet from _export_typed "
             "where reason is not null order by source_row",
             [sha, source],
         )
@@ -273,16 +391,23 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, agency: str | None =
             "select count(*), count(*) filter (where reason is null), "
             "count(*) filter (where reason is not null) from _export_typed"
         ).fetchone()
+        duplicates = 0
+        if shape == SHAPE_DOSSIERS:
+            duplicates = con.execute(
+                "select count(distinct d.dossier_code) from raw.export_dossiers d "
+                "where d.file_sha256 = ? and exists (select 1 from raw.export_dossiers o "
+                "where o.dossier_code = d.dossier_code and o.file_sha256 <> d.file_sha256)",
+                [sha],
+            ).fetchone()[0]
         con.execute(
-            "insert into raw.load_manifest values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [sha, source, SOURCE_KIND, json.dumps(partitions), read_n, loaded, quarantined,
-             datetime.now(UTC).replace(tzinfo=None)],
+            f"insert into raw.load_manifest ({', '.join(MANIFEST_COLUMNS)}) "
+            f"values ({', '.join('?' for _ in MANIFEST_COLUMNS)})",
+            [sha, source, source_kind, json.dumps(partitions), read_n, loaded, quarantined,
+             datetime.now(UTC).replace(tzinfo=None), shape, blank, totals,
+             json.dumps(checks, ensure_ascii=False) if checks else None, duplicates],
         )
-    con.execute(f"drop table if exists {read.table}")
-    con.execute("drop table if exists _export_typed")
-    return ExportLoadResult(source, sha, SHAPE_DOSSIERS, read_n, loaded, quarantined, partitions,
-                            False, _reasons(con, sha))
-
+    return ExportLoadResult(source, sha, shape, read_n, loaded, quarantined, partitions,
+                            False, _reasons(con, sha), duplicates, blank, totals, checks)
 
 def landed_exports(exports_landing: Path, month: str) -> list[Path]:
     """Files landed for a month: exports_landing/<agency>/<month>/*.csv|*.xlsx, sorted."""

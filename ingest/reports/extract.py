@@ -10,6 +10,7 @@ the original sentence it was read from.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -26,9 +27,10 @@ from ingest.reports.normalize import (
     normalize,
     parse_fraction,
     parse_number,
+    printed_decimals,
     title_case,
 )
-from ingest.reports.rules import Emit, Rule, RuleSet, load_rules
+from ingest.reports.rules import Emit, Rule, RuleSet, load_change_rules, load_rules
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,9 @@ class Figure:
     denominator: float | None
     line: int
     text: str
+    # Decimal places as printed ("98,00%" -> 2, "51%" -> 0): the rounding a consistency
+    # check must allow. Not part of the JSON-lines contract.
+    decimals: int | None = None
 
     def to_json(self) -> dict:
         """The JSON-lines record: counts as int, percentages as float, text as is."""
@@ -94,6 +99,21 @@ class ReportExtraction:
     document: dict
     figures: list[Figure]
     mentions: list[Mention]
+    changes: list[Change] = dataclasses.field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A printed change of a figure against the previous year ("tang 958 ... gap hon 06 lan")."""
+
+    metric: str
+    qualifiers: dict
+    value: float       # the figure this year
+    delta: float       # signed: an increase is positive
+    ratio: float | None  # "gap K lan"
+    ratio_bound: str | None  # more | nearly | None (as printed)
+    line: int
+    text: str
 
 
 # --------------------------------------------------------------------------- layout
@@ -364,6 +384,7 @@ def _figure(
         return None  # optional part of the phrase was absent
     span = match.span(group)
     denominator: float | None = None
+    decimals: int | None = None
     if emit.fmt == "code":
         value: float | str = re.sub(r"\s+", "", match.group(group)).upper()
     elif emit.fmt == "date":
@@ -375,6 +396,7 @@ def _figure(
     else:
         number, denominator = parse_fraction(match.group(group))
         value = number
+        decimals = printed_decimals(match.group(group))
         if emit.denominator and match.groupdict().get(emit.denominator):
             denominator = parse_number(match.group(emit.denominator))
     qualifiers = _qualifiers(emit, match, outer, rules)
@@ -390,6 +412,7 @@ def _figure(
         denominator=denominator,
         line=layout.line_of(start),
         text=sentence.text,
+        decimals=decimals,
     )
     return _Hit(figure, (start, end), sentence.paragraph, sentence.compact[: span[0]])
 
@@ -500,17 +523,7 @@ def _with_context(hits: list[_Hit], layout: _Layout, rules: RuleSet, own_period:
             before = [label for pos, label in periods[hit.paragraph] if pos < hit.span[0]]
             if before and before[-1] != own_period:
                 qualifiers["period"] = before[-1]
-        figures.append(
-            Figure(
-                metric=figure.metric,
-                value=figure.value,
-                unit=figure.unit,
-                qualifiers=qualifiers,
-                denominator=figure.denominator,
-                line=figure.line,
-                text=figure.text,
-            )
-        )
+        figures.append(dataclasses.replace(figure, qualifiers=qualifiers))
     return figures
 
 
@@ -741,7 +754,44 @@ def extract_text(
         document=document,
         figures=figures,
         mentions=_mentions(layout, hits),
+        changes=_changes(layout, list(zip(kept_hits, figures, strict=True)), rules_dir),
     )
+
+
+def _changes(layout: _Layout, hits: list[tuple[_Hit, Figure]], rules_dir: Path | None) -> list[Change]:
+    """Attach each change statement to the nearest unqualified count figure before it."""
+    change_rules = load_change_rules(rules_dir) if rules_dir else load_change_rules()
+    counts = sorted(
+        ((hit.span[1], figure) for hit, figure in hits
+         if figure.unit == "count" and not figure.qualifiers and not isinstance(figure.value, str)),
+        key=lambda pair: pair[0],
+    )
+    changes: list[Change] = []
+    taken: set[int] = set()
+    for pattern in change_rules.patterns:
+        for match in pattern.finditer(layout.match):
+            if match.start() in taken:
+                continue
+            before = [(end, figure) for end, figure in counts if end <= match.start()]
+            if not before:
+                continue
+            end, figure = before[-1]
+            if re.search(r";|\.(?!\d)", layout.match[end:match.start()]):
+                continue  # the nearest figure is in another clause
+            taken.add(match.start())
+            delta = parse_number(match.group("delta"))
+            groups = match.groupdict()
+            changes.append(Change(
+                metric=figure.metric,
+                qualifiers=dict(figure.qualifiers),
+                value=float(figure.value),
+                delta=-delta if match.group("direction").startswith("g") else delta,
+                ratio=parse_number(groups["ratio"]) if groups.get("ratio") else None,
+                ratio_bound=change_rules.bounds.get(groups.get("bound") or ""),
+                line=layout.line_of(match.start()),
+                text=figure.text,
+            ))
+    return sorted(changes, key=lambda change: change.line)
 
 
 def _document(

@@ -39,6 +39,7 @@ _FIGURE_COLUMNS = (
     "qualifiers",
     *(f"q_{name}" for name in _Q_COLUMNS),
     "denominator",
+    "decimals",
     "line",
     "source_text",
 )
@@ -53,6 +54,20 @@ _MENTION_COLUMNS = (
     "section",
     "metric",
 )
+
+
+_CHANGE_COLUMNS = (
+    "report_id", "change_seq", "metric", "qualifiers", "value", "delta", "ratio", "ratio_bound",
+    "line", "source_text",
+)
+
+
+def _change_rows(extraction: ReportExtraction) -> list[tuple[Any, ...]]:
+    return [
+        (extraction.report_id, seq, c.metric, json.dumps(c.qualifiers, sort_keys=True), c.value,
+         c.delta, c.ratio, c.ratio_bound, c.line, c.text)
+        for seq, c in enumerate(extraction.changes, 1)
+    ]
 
 
 def _insert_frame(
@@ -105,6 +120,7 @@ def _figure_rows(extraction: ReportExtraction) -> list[tuple[Any, ...]]:
                 json.dumps(qualifiers, ensure_ascii=False, sort_keys=True),
                 *q_values,
                 figure.denominator,
+                figure.decimals,
                 figure.line,
                 figure.text,
             )
@@ -156,6 +172,7 @@ def load_report(con: duckdb.DuckDBPyConnection, source: Path | ReportExtraction)
             placeholders = ", ".join("?" for _ in old)
             for table, key in (
                 ("report_figures", "report_id"),
+                ("report_changes", "report_id"),
                 ("report_mentions", "report_id"),
                 ("report_documents", "report_id"),
                 ("load_manifest", "file_sha256"),
@@ -184,6 +201,7 @@ def load_report(con: duckdb.DuckDBPyConnection, source: Path | ReportExtraction)
         # Bulk inserts through a registered frame: one statement per table.
         _insert_frame(con, "report_figures", _FIGURE_COLUMNS, figures)
         _insert_frame(con, "report_mentions", _MENTION_COLUMNS, mentions)
+        _insert_frame(con, "report_changes", _CHANGE_COLUMNS, _change_rows(extraction))
         rows = len(figures) + len(mentions)
         con.execute(
             f"""insert into {RAW}.load_manifest

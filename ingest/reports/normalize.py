@@ -153,3 +153,12 @@ def fold(text: str) -> str:
 def title_case(name: str) -> str:
     """ "cam ranh" -> "Cam Ranh" (district and person names)."""
     return " ".join(word[:1].upper() + word[1:] for word in name.split())
+
+
+def printed_decimals(raw: str) -> int:
+    """Decimal places of a Vietnamese-formatted number: digits after the decimal comma
+    ("65,27" -> 2, "1.787" -> 0, "128/136" -> 0)."""
+    number = raw.split("/")[0].strip()
+    whole, comma, fraction = number.rpartition(",")
+    digits = re.match(r"\d*", fraction).group(0) if comma else ""
+    return len(digits)

@@ -32,7 +32,7 @@ from ingest.reports.normalize import NUMBER_RE, RULES_DIR
 
 CATALOG_PATH = Path(__file__).resolve().parent / "report_metrics.yml"
 # Files in rules/ that are not extraction rule lists.
-SUPPORT_FILES = {"ocr.yml", "vocab.yml"}
+SUPPORT_FILES = {"ocr.yml", "vocab.yml", "changes.yml"}
 
 # A number is matched whole: never "74" out of "746" when a pattern backtracks.
 _WHOLE = r"(?![\d]|[.,]\d)"
@@ -256,3 +256,20 @@ def load_rules(rules_dir: Path = RULES_DIR, catalog_path: Path = CATALOG_PATH) -
         },
         vocab_alternation=alternations,
     )
+
+
+@dataclass(frozen=True)
+class ChangeRules:
+    patterns: tuple[re.Pattern[str], ...]
+    bounds: dict[str, str]
+
+
+@lru_cache
+def load_change_rules(rules_dir: Path = RULES_DIR) -> ChangeRules:
+    """The change-statement patterns of rules/changes.yml, placeholders expanded."""
+    spec = yaml.safe_load((Path(rules_dir) / "changes.yml").read_text(encoding="utf-8"))
+    patterns = tuple(
+        re.compile(_PLACEHOLDER.sub(lambda m: _MACROS[m.group(1)], rule["pattern"]))
+        for rule in spec["changes"]
+    )
+    return ChangeRules(patterns=patterns, bounds=dict(spec.get("bounds", {})))

@@ -28,11 +28,50 @@ MART_TOTALS = """
         (select count(*) from marts.rpt_report_vs_exports)
 """
 
+# More numbers that must agree between the engines: dimensions (incl. the date spine and
+# the SCD2 versions dossiers are keyed to), every reporting mart, and the reconciliation.
+MORE_MART_NUMBERS = """
+    select
+        (select count(*) from marts.dim_agencies),
+        (select count(*) from marts.dim_dates),
+        (select count(distinct reporting_year) from marts.dim_dates),
+        (select count(*) from marts.dim_procedures where is_online_enabled),
+        (select count(*) from marts.dim_metrics),
+        (select count(distinct agency_key) from marts.fct_dossiers),
+        (select count(*) from marts.fct_dossiers where not is_agency_version_valid),
+        (select sum(processing_days) from marts.fct_dossiers),
+        (select count(*) from marts.fct_dossier_aggregates),
+        (select sum(dossiers_paid_online) from marts.rpt_agency_monthly_performance),
+        (select sum(dossiers_with_fee) from marts.rpt_agency_monthly_performance),
+        (select sum(dossiers_postal) from marts.rpt_agency_monthly_performance),
+        (select sum(dossiers_due) from marts.rpt_agency_monthly_performance),
+        (select sum(dossiers_received) from marts.rpt_province_year_scorecard),
+        (select sum(dossiers_resolved) from marts.rpt_province_year_scorecard),
+        (select sum(procedures_with_online_dossiers) from marts.rpt_province_year_scorecard),
+        (select sum(dossiers_online) from marts.rpt_procedure_digitisation),
+        (select count(*) from marts.rpt_procedure_digitisation where has_online_dossiers),
+        (select sum(numerator) from marts.rpt_decision_766_indicators),
+        (select sum(denominator) from marts.rpt_decision_766_indicators),
+        (select round(100 * sum(points)) from marts.rpt_decision_766_indicators),
+        (select sum(exports_numerator) from marts.rpt_report_vs_exports),
+        (select round(100 * sum(abs(difference))) from marts.rpt_report_vs_exports)
+"""
 
-def load_sample(path: Path) -> None:
+
+def mart_numbers(duck_path: Path, postgres_dsn: str, sql: str) -> tuple[tuple, tuple]:
+    with duckdb.connect(str(duck_path), read_only=True) as con:
+        duck = con.execute(sql).fetchone()
+    with psycopg2.connect(postgres_dsn) as pg_con, pg_con.cursor() as cur:
+        cur.execute(sql)
+        pg = cur.fetchone()
+    as_ints = lambda row: tuple(None if v is None else int(v) for v in row)  # noqa: E731
+    return as_ints(duck), as_ints(pg)
+
+
+def load_sample(path: Path, months: range = range(1, 13)) -> None:
     with warehouse.connect(path) as con:
         load_report(con, SAMPLE_REPORT)
-        for month in range(1, 13):
+        for month in months:
             for export in landed_exports(SAMPLES / "exports", f"2020-{month:02d}"):
                 load_export(con, export)
 
@@ -55,10 +94,44 @@ def test_duckdb_and_postgres_build_the_same_marts(
         cur.execute("select count(*) from raw.export_dossiers")
         assert cur.fetchone()[0] == raw_dossiers > 0
 
-    with duckdb.connect(str(duck.warehouse), read_only=True) as con:
-        duck_totals = con.execute(MART_TOTALS).fetchone()
-    with psycopg2.connect(postgres_dsn) as pg_con, pg_con.cursor() as cur:
-        cur.execute(MART_TOTALS)
-        pg_totals = cur.fetchone()
-    assert tuple(int(v) for v in pg_totals) == tuple(int(v) for v in duck_totals)
+    duck_totals, pg_totals = mart_numbers(duck.warehouse, postgres_dsn, MART_TOTALS)
+    assert pg_totals == duck_totals
     assert duck_totals[0] > 3000 and duck_totals[1] > 50
+    duck_more, pg_more = mart_numbers(duck.warehouse, postgres_dsn, MORE_MART_NUMBERS)
+    assert pg_more == duck_more
+    assert duck_more[1] > 5000 and duck_more[18] > 0  # the date spine; Decision 766 numerators
+
+
+def test_monthly_increment_is_the_same_on_both_targets(
+    tmp_path: Path, postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eleven months built, then December loaded: each engine's incremental fct_dossiers
+    (delete+insert on DuckDB, merge on Postgres) writes December only, and both agree."""
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    duck = Settings(warehouse=tmp_path / "cchc.duckdb", dbt_target="duckdb")
+    pg = Settings(warehouse=duck.warehouse, dbt_target="postgres", postgres_dsn=postgres_dsn)
+    load_sample(duck.warehouse, months=range(1, 12))
+    run_dbt(["build"], duck, capture=True)
+    build_models(pg)
+    load_sample(duck.warehouse, months=range(12, 13))
+    run_dbt(["build"], duck, capture=True)
+    build_models(pg)
+
+    rows_per_run = (
+        "select count(*) as n from marts.fct_dossiers group by dbt_invocation_id order by n"
+    )
+    december = (
+        "select count(distinct dossier_code) from raw.export_dossiers where partition_month = '2020-12'"
+    )
+    with duckdb.connect(str(duck.warehouse), read_only=True) as con:
+        duck_runs = [n for (n,) in con.execute(rows_per_run).fetchall()]
+        (december_dossiers,) = con.execute(december).fetchone()
+    with psycopg2.connect(postgres_dsn) as pg_con, pg_con.cursor() as cur:
+        cur.execute(rows_per_run)
+        pg_runs = [n for (n,) in cur.fetchall()]
+    assert duck_runs == pg_runs
+    assert december_dossiers in duck_runs and len(duck_runs) == 2
+    for sql in (MART_TOTALS, MORE_MART_NUMBERS):
+        duck_numbers, pg_numbers = mart_numbers(duck.warehouse, postgres_dsn, sql)
+        assert pg_numbers == duck_numbers

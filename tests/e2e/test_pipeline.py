@@ -141,7 +141,7 @@ def test_report_figures_come_from_the_report_text(pipeline: dict) -> None:
     assert year == (2020,)
 
 
-def test_checks_ran_and_gate_passed(pipeline: dict) -> None:
+def test_checks_ran_gate_passed_and_register_published(pipeline: dict) -> None:
     (release_id,) = query(pipeline, "select release_id from meta.release")[0]
     results = query(
         pipeline,
@@ -149,8 +149,26 @@ def test_checks_ran_and_gate_passed(pipeline: dict) -> None:
         select suite, severity, success from audit.check_results where run_id = '{release_id}'""",
     )
     suites = {suite for suite, _, _ in results}
-    assert suites == {"fct_dossiers", "fct_report_figures", "rpt_agency_monthly_performance"}
+    assert suites == {
+        "fct_dossiers",
+        "fct_dossier_aggregates",
+        "fct_report_figures",
+        "fct_report_changes",
+        "rpt_agency_monthly_performance",
+        "rpt_report_vs_exports",
+    }
     assert not [r for r in results if r[1] == "fail" and not r[2]]
+    # The report's own slip (lines 617-620: 166 systems, levels 21 + 8 + 136) is published.
+    register = query(
+        pipeline,
+        """
+        select expected, observed, source_lines, province_name, report_year
+        from marts.rpt_discrepancy_register
+        where check_name = 'levels_sum_to_total' and metrics = 'iso_systems'""",
+    )
+    assert register == [(166, 165, "617,618,619,620", "Khanh Hoa", 2020)]
+    gx_docs = Path(pipeline["env"]["CCHC_WAREHOUSE"]).parent / "gx" / "gx" / "uncommitted" / "data_docs"
+    assert (gx_docs / "local_site" / "index.html").exists()
 
 
 def test_sql_command_reads_the_serving_copy(pipeline: dict) -> None:

@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from expectations.runner import GateFailed, run_checks
-from expectations.suites import fct_dossiers
+from expectations.suites import fct_dossier_aggregates, fct_dossiers
 from ingest.settings import Settings
 
 GOOD_ROWS = [
@@ -29,9 +29,13 @@ BAD_ROWS = [
         "2020-03-04 10:00",
     ),  # channel, due and finished before received
 ]
+COLUMNS = "dossier_id, agency_id, channel_code, received_at, due_at, finished_at"
+INSERT_DUCKDB = f"insert into marts.fct_dossiers ({COLUMNS}) values (?, ?, ?, ?, ?, ?)"
+INSERT_POSTGRES = f"insert into marts.fct_dossiers ({COLUMNS}) values (%s, %s, %s, %s, %s, %s)"
 DDL = """create table marts.fct_dossiers (
     dossier_id varchar, agency_id varchar, channel_code integer,
-    received_at timestamp, due_at timestamp, finished_at timestamp)"""
+    received_at timestamp, due_at timestamp, finished_at timestamp,
+    procedure_id varchar default '1.001053')"""
 
 
 def duckdb_settings(tmp_path: Path, rows: list[tuple]) -> Settings:
@@ -39,7 +43,10 @@ def duckdb_settings(tmp_path: Path, rows: list[tuple]) -> Settings:
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute("create schema marts")
         con.execute(DDL)
-        con.executemany("insert into marts.fct_dossiers values (?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            INSERT_DUCKDB,
+            rows,
+        )
     return settings
 
 
@@ -47,7 +54,10 @@ def postgres_settings(tmp_path: Path, rows: list[tuple], dsn: str) -> Settings:
     with psycopg2.connect(dsn) as con, con.cursor() as cur:
         cur.execute("create schema marts")
         cur.execute(DDL)
-        cur.executemany("insert into marts.fct_dossiers values (%s, %s, %s, %s, %s, %s)", rows)
+        cur.executemany(
+            INSERT_POSTGRES,
+            rows,
+        )
     return Settings(warehouse=tmp_path / "unused.duckdb", dbt_target="postgres", postgres_dsn=dsn)
 
 
@@ -85,11 +95,46 @@ def test_postgres_gate_passes_on_good_and_fails_on_bad(tmp_path: Path, postgres_
     settings = postgres_settings(tmp_path, GOOD_ROWS, postgres_dsn)
     assert failed_checks(settings) == {}
     with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
-        cur.executemany("insert into marts.fct_dossiers values (%s, %s, %s, %s, %s, %s)", BAD_ROWS)
+        cur.executemany(
+            INSERT_POSTGRES,
+            BAD_ROWS,
+        )
     assert failed_checks(settings) == {
         "dossier_id_unique": "fail",
         "channel_known": "fail",
         "due_not_before_received": "fail",
         "finished_not_before_received": "fail",
         "agency_known": "warn",
+    }
+
+
+AGGREGATE_COLUMNS = fct_dossier_aggregates.COUNTS
+# received 100 = online 30 + in person 60 + carried over 10; resolved 80 = 10 + 65 + 5;
+# pending 20 = 15 + 5
+CONSISTENT_LINE = (100, 30, 60, 10, 80, 10, 65, 5, 20, 15, 5)
+
+
+def aggregate_failures(tmp_path: Path, line: tuple[int, ...]) -> dict[str, str]:
+    settings = Settings(warehouse=tmp_path / "agg.duckdb", gx_dir=tmp_path / "gx", dbt_target="duckdb")
+    columns = ", ".join(f"{c} bigint" for c in AGGREGATE_COLUMNS)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            f"create table marts.fct_dossier_aggregates (source_file varchar, source_row integer, {columns})"
+        )
+        con.execute(
+            f"insert into marts.fct_dossier_aggregates values ('form.xlsx', 4, {', '.join(map(str, line))})"
+        )
+    summary = run_checks(settings, run_id="test", suites=(fct_dossier_aggregates,), store=False)
+    return {r.check: r.severity for r in summary.results if not r.success}
+
+
+def test_aggregate_form_checks_both_ways(tmp_path: Path) -> None:
+    assert aggregate_failures(tmp_path, CONSISTENT_LINE) == {}
+    on_time_off_by_one = CONSISTENT_LINE[:6] + (66,) + CONSISTENT_LINE[7:]
+    assert aggregate_failures(tmp_path, on_time_off_by_one) == {"dossiers_resolved_adds_up": "warn"}
+    negative_pending = CONSISTENT_LINE[:10] + (-5,)
+    assert aggregate_failures(tmp_path, negative_pending) == {
+        "dossiers_pending_overdue_not_negative": "fail",
+        "dossiers_pending_adds_up": "warn",
     }

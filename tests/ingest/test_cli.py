@@ -110,3 +110,24 @@ def test_sql_reads_the_published_copy_in_each_format(tmp_path: Path, monkeypatch
     assert shell.returncode == 0 and "agencies" in shell.stdout and "│ 1 " in shell.stdout
     refused = cchc("sql", "-c", "create table marts.x (i int)", env=env)
     assert refused.returncode != 0 and "read-only" in refused.stderr.lower()
+
+
+def test_check_report_exit_codes(tmp_path: Path) -> None:
+    """1 when a fail check fails (a share printed as 165,27% cannot be published), 2 when
+    the report cannot be read; stdout carries only the JSON."""
+    report = tmp_path / "bad_share.txt"
+    report.write_text(
+        "ỦY BAN NHÂN DÂN TỈNH KHÁNH HÒA\nSố: 21/BC-UBND\nKhánh Hòa, ngày 10 tháng 3 năm 2020\n"
+        "Tổng kết công tác cải cách hành chính tỉnh Khánh Hòa năm 2019\n\n"
+        "Cho phép nộp hồ sơ trực tuyến là 746 quy trình, chiếm tỷ lệ 165,27%.\n",
+        encoding="utf-8",
+    )
+    failed = cchc("check-report", str(report), "--json")
+    assert failed.returncode == 1, failed.stderr
+    result = json.loads(failed.stdout)
+    (percent,) = [c for c in result["checks"] if c["rule"] == "percent_in_range"]
+    assert percent["success"] is False and percent["severity"] == "fail"
+    unreadable = tmp_path / "empty.txt"
+    unreadable.write_text("")
+    gone = cchc("check-report", str(unreadable), "--json")
+    assert gone.returncode == 2 and gone.stdout == "" and "empty.txt" in gone.stderr

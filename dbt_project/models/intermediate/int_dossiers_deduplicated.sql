@@ -1,5 +1,7 @@
 -- One row per dossier code. A dossier re-exported in a later file (status moved on)
--- appears more than once in raw; the latest state wins, deterministically.
+-- appears more than once in raw; the latest state wins, deterministically. This view
+-- is the reference definition over all rows; fct_dossiers applies the same order
+-- incrementally, and a test checks that both agree.
 with
 
 dossier_rows as (
@@ -15,12 +17,7 @@ ranked as (
         count(*) over (partition by dossier_code) as source_row_count,
         row_number() over (
             partition by dossier_code
-            order by
-                partition_month desc,
-                coalesce(returned_at, finished_at, received_at) desc,
-                status_code desc,
-                file_sha256 asc,
-                source_row asc
+            order by {{ dossier_state_order() }}
         ) as state_rank
     from dossier_rows
 

@@ -43,10 +43,10 @@ def _rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 EXPECTED = [
-    ("HS-001", "000.00.34.H34", AGENCY_NAME, "1.001213", NAME, FIELD, 2, 10,
+    ("HS-001", "000.00.34.H34", AGENCY_NAME, "1.002961", NAME, FIELD, 2, 10,
      datetime(2020, 3, 2, 8, 15), datetime(2020, 3, 9, 23, 59, 59), datetime(2020, 3, 5, 10, 0),
      datetime(2020, 3, 6, 9, 0), True, 1_100_000.0),
-    ("HS-002", "000.00.34.H34", AGENCY_NAME, "1.001213", NAME, FIELD, 1, 4,
+    ("HS-002", "000.00.34.H34", AGENCY_NAME, "1.002961", NAME, FIELD, 1, 4,
      datetime(2020, 3, 3, 0, 0), datetime(2020, 3, 10, 16, 30), None, None, False, 12.5),
 ]
 
@@ -57,9 +57,9 @@ def test_portal_names_and_plain_labels_load_the_same(con: duckdb.DuckDBPyConnect
     portal.write_text(
         "MaHoSo,DonViXuLy,TenDonViXuLy,MaTTHC,TenTTHC,TenLinhVuc,KenhThucHien,TrangThaiHoSo,"
         "NgayTiepNhan,NgayHenTra,NgayKetThucXuLy,NgayTra,DuocThanhToanTrucTuyen,Phi\n"
-        f'HS-001,000.00.34.H34,{AGENCY_NAME},1.001213,"{NAME}",{FIELD},2,10,'
+        f'HS-001,000.00.34.H34,{AGENCY_NAME},1.002961,"{NAME}",{FIELD},2,10,'
         "02/03/2020 08:15,09/03/2020,05/03/2020 10:00,2020-03-06 09:00:00,1,1.100.000\n"
-        f'HS-002,000.00.34.H34,{AGENCY_NAME},1.001213,"{NAME}",{FIELD},1,4,'
+        f'HS-002,000.00.34.H34,{AGENCY_NAME},1.002961,"{NAME}",{FIELD},1,4,'
         "3/3/2020,10/03/2020 16:30,,,0,\"12,5\"\n",
         encoding="utf-8",
     )
@@ -73,9 +73,9 @@ def test_portal_names_and_plain_labels_load_the_same(con: duckdb.DuckDBPyConnect
         "STT;MA HO SO;ma_tthc;Ten TTHC;Ten linh vuc;Don vi xu ly;Ten don vi xu ly;"
         "kenh thuc hien;Trang thai ho so;NGAY TIEP NHAN;Ngay hen tra;Ngay ket thuc xu ly;"
         "Ngay tra;Duoc thanh toan truc tuyen;Phi\n"
-        f"1;HS-001;1.001213;{NAME};{FIELD};000.00.34.H34;{AGENCY_NAME};2;10;02/03/2020 08:15;"
+        f"1;HS-001;1.002961;{NAME};{FIELD};000.00.34.H34;{AGENCY_NAME};2;10;02/03/2020 08:15;"
         "09/03/2020;05/03/2020 10:00;06/03/2020 09:00;Có;1.100.000 đ\n"
-        f"2;HS-002;1.001213;{NAME};{FIELD};000.00.34.H34;{AGENCY_NAME};1;4;03/03/2020;"
+        f"2;HS-002;1.002961;{NAME};{FIELD};000.00.34.H34;{AGENCY_NAME};1;4;03/03/2020;"
         "10/03/2020 16:30;;;Không;12,5\n",
         encoding="utf-8",
     )
@@ -91,7 +91,7 @@ def test_windows_1258_file_reads_as_nfc_vietnamese(con: duckdb.DuckDBPyConnectio
     text = (
         "Mã hồ sơ,Đơn vị xử lý,Tên đơn vị xử lý,Mã TTHC,Tên TTHC,Tên lĩnh vực,Kênh thực hiện,"
         "Trạng thái hồ sơ,Ngày tiếp nhận,Ngày hẹn trả\r\n"
-        f'HS-001,000.00.34.H34,{AGENCY_NAME},1.001213,"{NAME}",{FIELD},1,4,'
+        f'HS-001,000.00.34.H34,{AGENCY_NAME},1.002961,"{NAME}",{FIELD},1,4,'
         "02/03/2020 08:15,09/03/2020 16:30\r\n"
     )
     path = tmp_path / "win1258.csv"

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from ingest.exports import ExportLoadResult, landed_exports, load_export
+from tests.ingest.exports.conftest import SAMPLE_DIR
 
 CODE, RECEIVED, DUE, FINISHED, CHANNEL, STATUS = (
     "Mã hồ sơ", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày kết thúc xử lý", "Kênh thực hiện",
@@ -84,15 +85,17 @@ def test_sample_every_row_loaded_or_quarantined(con: duckdb.DuckDBPyConnection,
     manifest = con.execute(
         "select count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
         "from raw.load_manifest where source_kind = 'dossiers'").fetchone()
-    assert manifest[0] == len(sample_files) == 84
+    generated = generation_manifest()["files"]
+    assert manifest[0] == len(sample_files) == len(generated)
     assert manifest[1] == totals["read"] == manifest[2] + manifest[3]
-    # The generator injects one defect every 7th file, cycling through five kinds.
-    assert manifest[3] == 12
-    assert {k: v for k, v in totals.items() if k != "read"} == {
-        "invalid received date": 3, "due before received": 3, "invalid channel": 2,
-        "missing dossier code": 2, "finished before received": 2}
+    # Every defect the generator says it injected is quarantined, and nothing else.
+    assert manifest[3] == sum(f["rows"] - f["clean_rows"] for f in generated.values())
     loaded = con.execute("select count(*) from raw.export_dossiers").fetchone()[0]
     assert loaded == manifest[2]
+
+
+def generation_manifest() -> dict:
+    return json.loads((SAMPLE_DIR / "generation_manifest.json").read_text(encoding="utf-8"))
 
 
 def test_loaded_values_are_typed_and_nfc(con: duckdb.DuckDBPyConnection,
@@ -125,9 +128,13 @@ def test_same_file_twice_changes_nothing(con: duckdb.DuckDBPyConnection,
 
 def test_corrected_file_replaces_its_partition(con: duckdb.DuckDBPyConnection,
                                                sample_files: list[Path], tmp_path: Path) -> None:
-    # Cam Ranh, January 2020 carries one defective row in the sample.
-    original = next(p for p in sample_files if "000.00.32.H34/2020-01" in p.as_posix())
-    other = next(p for p in sample_files if "000.00.32.H34/2020-02" in p.as_posix())
+    # A Cam Ranh file the generator gave exactly one defective row, and the next month.
+    defective = next(name for name, f in sorted(generation_manifest()["files"].items())
+                     if name.startswith("000.00.32.H34/") and f["rows"] - f["clean_rows"] == 1)
+    original = next(p for p in sample_files if p.as_posix().endswith(defective))
+    month = original.parent.name
+    next_month = f"{month[:5]}{int(month[5:]) + 1:02d}"
+    other = next(p for p in sample_files if f"000.00.32.H34/{next_month}" in p.as_posix())
     old = load_export(con, original)
     load_export(con, other)
     assert old.rows_quarantined == 1
@@ -146,7 +153,7 @@ def test_corrected_file_replaces_its_partition(con: duckdb.DuckDBPyConnection,
     assert (new.rows_loaded, new.rows_quarantined) == (len(kept), 0)
     in_partition = con.execute(
         "select file_sha256, count(*) from raw.export_dossiers "
-        "where partition_agency = '000.00.32.H34' and partition_month = '2020-01' group by 1"
+        "where partition_agency = '000.00.32.H34' and partition_month = ? group by 1", [month]
     ).fetchall()
     assert in_partition == [(new.sha256, len(kept))]
     # The replaced file's quarantine and manifest entry go with it; February is untouched.
@@ -171,7 +178,8 @@ def test_landed_exports_lists_one_month(sample_files: list[Path]) -> None:
     root = sample_files[0].parent.parent.parent
     files = landed_exports(root, "2020-02")
     assert files == sorted(p for p in sample_files if p.parent.name == "2020-02")
-    assert len(files) == 7  # six agencies + Dien Loc; Binh Loc only starts in March
+    assert len(files) == sum(1 for f in generation_manifest()["files"].values() if f["month"] == "2020-02")
+    assert not [p for p in files if "000.04.35.H34" in p.as_posix()]  # Binh Loc only from March
     assert landed_exports(root, "2021-01") == []
 
 

@@ -8,7 +8,7 @@ procedures as (
 
 fields as (
 
-    select * from {{ ref('fields') }}
+    select * from {{ ref('dim_fields') }}
 
 ),
 
@@ -18,17 +18,20 @@ known as (
         procedures.procedure_code as procedure_id,
         procedures.procedure_code,
         procedures.procedure_name,
-        procedures.field_code as field_id,
-        fields.field_name,
+        coalesce(fields.field_id, 'unknown') as field_id,
+        coalesce(fields.field_name, 'Không xác định') as field_name,
         procedures.level as procedure_level,
         procedures.service_level,
-        procedures.service_level in (3, 4) as is_online_enabled,
-        procedures.is_online_payment_enabled,
-        procedures.is_postal_enabled,
+        coalesce(procedures.service_level in (3, 4), false) as is_online_enabled,
+        coalesce(procedures.service_level = 4, false) as is_fully_online,
+        coalesce(procedures.is_online_payment_enabled, false) as is_online_payment_enabled,
+        coalesce(procedures.is_postal_enabled, false) as is_postal_enabled,
         false as is_unknown
     from procedures
     left join fields
-        on procedures.field_code = fields.field_code
+        on
+            procedures.field_code = fields.field_code
+            and not fields.is_unknown
 
 ),
 
@@ -36,13 +39,14 @@ unknown_member as (
 
     select
         'unknown' as procedure_id,
-        cast(null as varchar) as procedure_code,
+        cast(null as {{ dbt.type_string() }}) as procedure_code,
         'Không xác định' as procedure_name,
-        cast(null as varchar) as field_id,
-        cast(null as varchar) as field_name,
+        'unknown' as field_id,
+        'Không xác định' as field_name,
         'unknown' as procedure_level,
         cast(null as integer) as service_level,
         false as is_online_enabled,
+        false as is_fully_online,
         false as is_online_payment_enabled,
         false as is_postal_enabled,
         true as is_unknown

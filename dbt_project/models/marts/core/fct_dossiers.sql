@@ -1,36 +1,142 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='dossier_id',
+        incremental_strategy=fact_incremental_strategy(),
+        on_schema_change='sync_all_columns',
+    )
+}}
+-- Incremental: the loaders add raw rows file by file (one agency x month partition
+-- each), so a run only re-derives the dossiers that appear in raw rows of files this
+-- table has not seen yet (or, with --vars '{fct_dossiers_months: [yyyy-mm, ...]}', in
+-- those partition months). Their latest state is ranked over all their raw rows, then
+-- replaced by dossier_id (delete+insert on DuckDB, merge on Postgres). A table built
+-- before the columns below existed is re-derived whole, once (schema upgrade).
+{%- set rebuild_months = var('fct_dossiers_months', []) %}
+{%- set can_increment = false %}
+{%- if is_incremental() %}
+    {%- set existing_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+    {%- set can_increment = 'file_sha256' in existing_columns and 'dbt_invocation_id' in existing_columns %}
+{%- endif %}
+{#- Changed raw rows: those of files this table has not seen, or of the months asked for. #}
+{%- if rebuild_months %}
+    {%- set changed_rows = "changed.partition_month in ('" ~ (rebuild_months | join("', '")) ~ "')" %}
+{%- else %}
+    {%- set changed_rows = 'changed.file_sha256 not in (select distinct seen.file_sha256 from ' ~ this ~ ' as seen)' %}
+{%- endif %}
+{#- Candidates: every raw row of a dossier code found in a changed row (all of them, so
+    the latest state is ranked over the dossier's whole history). #}
+{%- set candidate_filter = (
+    'where dossier_code in (select changed.dossier_code from dossier_rows as changed where ' ~ changed_rows ~ ')'
+) if can_increment else '' %}
 with
 
-dossiers as (
+dossier_rows as (
 
-    select * from {{ ref('int_dossiers_deduplicated') }}
+    select * from {{ ref('stg_exports__dossiers') }}
 
 ),
 
 agencies as (
 
-    select agency_id from {{ ref('dim_agencies') }}
+    select * from {{ ref('dim_agencies') }}
     where not is_unknown
 
 ),
 
 procedures as (
 
-    select procedure_id from {{ ref('dim_procedures') }}
+    select * from {{ ref('dim_procedures') }}
     where not is_unknown
+
+),
+
+fields as (
+
+    select * from {{ ref('dim_fields') }}
+    where not is_unknown
+
+),
+
+candidate_rows as (
+
+    select * from dossier_rows
+    {{ candidate_filter }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        count(*) over (partition by dossier_code) as source_row_count,
+        row_number() over (
+            partition by dossier_code
+            order by {{ dossier_state_order() }}
+        ) as state_rank
+    from candidate_rows
+
+),
+
+latest_state as (
+
+    select * from ranked
+    where state_rank = 1
+
+),
+
+-- The agency version valid on the received date; when none is (a dossier received
+-- after its agency was dissolved), the agency's latest version, flagged.
+agency_versions as (
+
+    select
+        latest_state.dossier_code,
+        agencies.agency_key,
+        agencies.agency_id,
+        cast(latest_state.received_at as date) >= agencies.valid_from_date
+        and (
+            agencies.valid_to_date is null
+            or cast(latest_state.received_at as date) <= agencies.valid_to_date
+        ) as is_agency_version_valid,
+        row_number() over (
+            partition by latest_state.dossier_code
+            order by
+                case
+                    when
+                        cast(latest_state.received_at as date) >= agencies.valid_from_date
+                        and (
+                            agencies.valid_to_date is null
+                            or cast(latest_state.received_at as date) <= agencies.valid_to_date
+                        )
+                        then 0
+                    else 1
+                end,
+                agencies.valid_from_date desc
+        ) as version_rank
+    from latest_state
+    inner join agencies
+        on latest_state.agency_code = agencies.agency_id
 
 ),
 
 keyed as (
 
     select
-        dossiers.*,
-        coalesce(agencies.agency_id, 'unknown') as agency_id,
-        coalesce(procedures.procedure_id, 'unknown') as procedure_id
-    from dossiers
-    left join agencies
-        on dossiers.agency_code = agencies.agency_id
+        latest_state.*,
+        coalesce(agency_versions.agency_key, 'unknown') as agency_key,
+        coalesce(agency_versions.agency_id, 'unknown') as agency_id,
+        coalesce(agency_versions.is_agency_version_valid, false) as is_agency_version_valid,
+        coalesce(procedures.procedure_id, 'unknown') as procedure_id,
+        coalesce(fields.field_id, procedures.field_id, 'unknown') as field_id
+    from latest_state
+    left join agency_versions
+        on
+            latest_state.dossier_code = agency_versions.dossier_code
+            and agency_versions.version_rank = 1
     left join procedures
-        on dossiers.procedure_code = procedures.procedure_id
+        on latest_state.procedure_code = procedures.procedure_id
+    left join fields
+        on latest_state.field_code = fields.field_id
 
 ),
 
@@ -50,9 +156,10 @@ final as (
 
     select
         dossier_code as dossier_id,
+        agency_key,
         agency_id,
         procedure_id,
-        field_code as field_id,
+        field_id,
         channel_code,
         status_code,
         cast(received_at as date) as received_date,
@@ -64,21 +171,26 @@ final as (
         due_at,
         finished_at,
         returned_at,
-        channel_code = 2 as is_online,
-        channel_code = 3 as is_postal,
+        coalesce(channel_code = 2, false) as is_online,
+        coalesce(channel_code = 3, false) as is_postal,
         is_paid_online,
+        coalesce(fee_amount > 0, false) as has_fee,
         fee_amount,
         is_resolved,
         is_returned_or_withdrawn,
         is_resolved and (due_at is null or finished_at <= due_at) as is_on_time,
         is_resolved and due_at is not null and finished_at > due_at as is_late,
         not is_resolved and not is_returned_or_withdrawn as is_pending,
+        is_agency_version_valid,
         case
             when is_resolved then {{ days_between('received_at', 'finished_at') }}
         end as processing_days,
         source_row_count,
+        partition_month as source_partition_month,
+        file_sha256,
         source_file,
-        source_row
+        source_row,
+        '{{ invocation_id }}' as dbt_invocation_id
     from classified
 
 )

@@ -1,3 +1,8 @@
+-- Qualifiers as dimension keys: metric_id (dim_metrics) and unit_name (dim_report_units,
+-- which resolves the name to an agency). The model reads no seed, so a single report
+-- can be checked with `dbt run --select +fct_report_figures` (expectations/report_check.py).
+-- Qualifiers without a dimension of their own (level, sector, scope, kind, period, ...)
+-- stay as codes with their vocabularies tested.
 with
 
 figures as (
@@ -23,6 +28,7 @@ final as (
         figures.figure_value,
         figures.figure_text_value,
         figures.figure_denominator,
+        figures.printed_decimals,
         figures.figure_unit,
         figures.level_code,
         figures.sector_code,

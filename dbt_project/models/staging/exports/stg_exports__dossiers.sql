@@ -23,6 +23,7 @@ renamed as (
         field_name,
         channel as channel_code,
         status as status_code,
+        service_level as service_level_code,
         received_at,
         due_at,
         finished_at,

@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        file_sha256 || '-' || cast(source_row as varchar) as quarantine_id,
+        file_sha256 || '-' || cast(source_row as {{ dbt.type_string() }}) as quarantine_id,
         file_sha256,
         source_file,
         source_row,

@@ -27,6 +27,7 @@ renamed as (
         q_kind as kind_code,
         q_period as period_code,
         denominator as figure_denominator,
+        decimals as printed_decimals,
         line as source_line,
         source_text
     from source

@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        report_id || '-' || cast(mention_seq as varchar) as mention_id,
+        report_id || '-' || cast(mention_seq as {{ dbt.type_string() }}) as mention_id,
         report_id,
         mention_seq,
         value as mention_value,

@@ -1,0 +1,84 @@
+-- Procedures the catalog offers online (service level 3 or 4) against the dossiers
+-- actually filed online for them, per reporting year. Every catalogued procedure gets
+-- a row for every reporting year that has dossiers, so an online-enabled procedure
+-- nobody files online shows up with zeros.
+with
+
+dossiers as (
+
+    select * from {{ ref('int_dossiers_reporting_years') }}
+
+),
+
+procedures as (
+
+    select * from {{ ref('dim_procedures') }}
+
+),
+
+years as (
+
+    select distinct received_reporting_year as reporting_year
+    from dossiers
+    where received_reporting_year is not null
+
+),
+
+intake as (
+
+    select
+        procedure_id,
+        received_reporting_year as reporting_year,
+        count(*) as dossiers_received,
+        sum(case when is_online then 1 else 0 end) as dossiers_online,
+        sum(case when is_postal then 1 else 0 end) as dossiers_postal,
+        sum(case when has_fee then 1 else 0 end) as dossiers_with_fee,
+        sum(case when is_paid_online then 1 else 0 end) as dossiers_paid_online
+    from dossiers
+    group by procedure_id, received_reporting_year
+
+),
+
+procedure_years as (
+
+    select
+        procedures.procedure_id,
+        years.reporting_year
+    from procedures
+    cross join years
+
+),
+
+final as (
+
+    select
+        procedure_years.procedure_id || '-' || cast(procedure_years.reporting_year as {{ dbt.type_string() }})
+            as procedure_year_id,
+        procedure_years.procedure_id,
+        procedure_years.reporting_year,
+        procedures.procedure_name,
+        procedures.field_id,
+        procedures.field_name,
+        procedures.procedure_level,
+        procedures.service_level,
+        procedures.is_online_enabled,
+        procedures.is_fully_online,
+        procedures.is_online_payment_enabled,
+        procedures.is_postal_enabled,
+        cast(coalesce(intake.dossiers_received, 0) as bigint) as dossiers_received,
+        cast(coalesce(intake.dossiers_online, 0) as bigint) as dossiers_online,
+        cast(coalesce(intake.dossiers_postal, 0) as bigint) as dossiers_postal,
+        cast(coalesce(intake.dossiers_with_fee, 0) as bigint) as dossiers_with_fee,
+        cast(coalesce(intake.dossiers_paid_online, 0) as bigint) as dossiers_paid_online,
+        coalesce(intake.dossiers_online, 0) > 0 as has_online_dossiers
+    from procedure_years
+    inner join procedures
+        on procedure_years.procedure_id = procedures.procedure_id
+    left join intake
+        on
+            procedure_years.procedure_id = intake.procedure_id
+            and procedure_years.reporting_year = intake.reporting_year
+
+)
+
+select * from final

@@ -1,0 +1,254 @@
+"""Harness for the orchestration tests (tests/e2e/test_orchestration*.py): Airflow in
+subprocesses on temporary folders, a local webhook receiver, expectations from the samples."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from tests.conftest import REPO_ROOT, SAMPLES, pipeline_env
+
+BIN = Path(sys.executable).parent
+AIRFLOW = str(BIN / "airflow")
+DAGS = REPO_ROOT / "dags"
+
+
+def airflow_env(tmp: Path, landing: Path, **overrides: str) -> dict[str, str]:
+    """`cchc`-style env (temporary warehouse, Airflow home) reading `landing`."""
+    env = pipeline_env(tmp, CCHC_LANDING=str(landing))
+    env.update({
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "CCHC_DBT_PROJECT_DIR": str(REPO_ROOT / "dbt_project"),
+    })
+    for key in [k for k in env if k.startswith(("AIRFLOW_VAR_", "AIRFLOW_CONN_"))]:
+        env.pop(key)
+    env.update(overrides)
+    return env
+
+
+def run_airflow(args: list[str], env: dict[str, str], timeout: float = 180) -> str:
+    proc = subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"airflow {' '.join(args)}:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    return proc.stdout
+
+
+def copy_landing(dest: Path, months: list[str] | None = None, reports: bool = False) -> Path:
+    """A landing folder with the sample exports of `months` (all when None)."""
+    for folder in sorted((SAMPLES / "exports").glob("*/*")):
+        if folder.is_dir() and (months is None or folder.name in months):
+            shutil.copytree(folder, dest / "exports" / folder.parent.name / folder.name)
+    if reports:
+        shutil.copytree(SAMPLES / "reports", dest / "reports")
+    (dest / "exports").mkdir(parents=True, exist_ok=True)
+    (dest / "reports").mkdir(parents=True, exist_ok=True)
+    return dest
+
+
+def sample_rows_per_agency_month(months: list[str]) -> Counter:
+    """Data rows of the sample export files per (agency folder, month folder), read with
+    the csv module: the number of rows the loader must account for (loaded + quarantined)."""
+    counts: Counter = Counter()
+    for month in months:
+        for path in sorted((SAMPLES / "exports").glob(f"*/{month}/*.csv")):
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except UnicodeDecodeError:  # a legacy single-byte export: delimiters are ASCII
+                text = path.read_text(encoding="latin-1")
+            rows = sum(1 for _ in csv.DictReader(io.StringIO(text, newline="")))
+            counts[(path.parent.parent.name, month)] += rows
+    return counts
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def webhook_receiver(status: int = 200) -> Iterator[tuple[str, list[dict]]]:
+    """A local HTTP server (random port, own thread) that records JSON POST bodies."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server API)
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            received.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
+                             "json": json.loads(body)})
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.timeout = 1
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/cchc", received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# A `dag.test()` driver run as `python -c` in a subprocess, so each test gets its own
+# Airflow configuration (AIRFLOW_HOME, metadata DB) whatever the pytest process imported.
+DAG_TEST_SCRIPT = r"""
+import json, os, subprocess, sys
+from datetime import timedelta
+from pathlib import Path
+
+import pendulum
+from airflow.dag_processing.dagbag import BundleDagBag
+
+spec = json.loads(sys.argv[1])
+dags = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+bag = BundleDagBag(dag_folder=str(dags), bundle_path=dags)
+assert not bag.import_errors, bag.import_errors
+dag = bag.dags[spec["dag_id"]]
+holder = None
+if spec.get("fast_retries"):
+    for task in dag.tasks:  # same policy, shorter waits
+        task.retry_delay = timedelta(seconds=1)
+        task.retry_exponential_backoff = False
+if spec.get("lock_warehouse"):
+    # Another process holds the DuckDB file read-write, as an analyst's session would.
+    os.makedirs(os.path.dirname(os.environ["CCHC_WAREHOUSE"]), exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
+         "sys.stdin.read()", os.environ["CCHC_WAREHOUSE"]],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+
+    def release(context):  # the lock goes away between the first and the second try
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+    for task in dag.tasks:
+        task.on_retry_callback = [release]
+try:
+    dag_run = dag.test(logical_date=pendulum.parse(spec["logical_date"]),
+                       use_executor=spec.get("use_executor", False))
+finally:
+    if holder and holder.poll() is None:
+        holder.kill()
+print("RESULT " + json.dumps({"state": str(dag_run.state), "run_id": dag_run.run_id}), flush=True)
+"""
+
+
+def dag_test(env: dict[str, str], timeout: float = 240, **spec) -> dict:
+    proc = subprocess.run([sys.executable, "-c", DAG_TEST_SCRIPT, json.dumps(spec)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+    results = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    assert proc.returncode == 0 and results, proc.stdout[-3000:] + proc.stderr[-6000:]
+    return {**json.loads(results[-1][7:]), "output": proc.stdout + proc.stderr}
+
+
+class Services:
+    """Long-running Airflow components started as subprocesses (own process groups)."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs = env, logs
+        self.procs: dict[str, subprocess.Popen] = {}
+        logs.mkdir(parents=True, exist_ok=True)
+
+    def start(self, name: str, args: list[str]) -> None:
+        log = open(self.logs / f"{name}.log", "w", encoding="utf-8")  # noqa: SIM115 (closed in stop)
+        self.procs[name] = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        log.close()
+
+    def check_alive(self) -> None:
+        for name, proc in self.procs.items():
+            assert proc.poll() is None, f"{name} exited ({proc.returncode}):\n{self.tail(name)}"
+
+    def tail(self, name: str, lines: int = 60) -> str:
+        path = self.logs / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def stop(self) -> None:
+        """SIGTERM what we started, then SIGKILL every process left in its tree after 20 s.
+
+        Task processes may run in their own session, so the tree is collected first and
+        each process is waited for: nothing may still hold the warehouse afterwards."""
+        import psutil
+
+        def tree() -> list[psutil.Process]:
+            found = []
+            for proc in self.procs.values():
+                try:
+                    root = psutil.Process(proc.pid)
+                    found += [root, *root.children(recursive=True)]
+                except psutil.NoSuchProcess:
+                    pass
+            return found
+
+        started = tree()
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        psutil.wait_procs(started, timeout=20)
+        # Kill what is left, children first seen now included (a task may have started
+        # a dbt subprocess meanwhile), until nothing of ours runs.
+        for _ in range(5):
+            leftovers = {p.pid: p for p in started + tree() if _alive(p)}
+            for parent in list(leftovers.values()):
+                try:
+                    leftovers.update({c.pid: c for c in parent.children(recursive=True)})
+                except psutil.NoSuchProcess:
+                    pass
+            leftovers = {pid: p for pid, p in leftovers.items() if _alive(p)}
+            if not leftovers:
+                break
+            started += list(leftovers.values())
+            for leftover in leftovers.values():
+                try:
+                    leftover.kill()
+                except psutil.NoSuchProcess:
+                    pass
+            psutil.wait_procs(list(leftovers.values()), timeout=10)
+        for proc in self.procs.values():
+            proc.wait(timeout=10)
+
+
+def _alive(proc) -> bool:
+    import psutil
+
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str,
+             services: Services | None = None, interval: float = 1.0) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if services:
+            services.check_alive()
+        time.sleep(interval)
+    logs = "".join(f"\n--- {name}:\n{services.tail(name)}" for name in services.procs) if services else ""
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}{logs}")
