@@ -81,3 +81,17 @@
 {% macro spark__fact_incremental_strategy() -%}
     {{ return('merge') }}
 {%- endmacro %}
+
+{#- 64-bit floating point: dbt.type_float() is a 32-bit float on DuckDB, which prints
+    98.35 as 98.3499984741211. -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'cchc')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}

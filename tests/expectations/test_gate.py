@@ -115,7 +115,9 @@ CONSISTENT_LINE = (100, 30, 60, 10, 80, 10, 65, 5, 20, 15, 5)
 
 
 def aggregate_failures(tmp_path: Path, line: tuple[int, ...]) -> dict[str, str]:
-    settings = Settings(warehouse=tmp_path / "agg.duckdb", gx_dir=tmp_path / "gx", dbt_target="duckdb")
+    folder = tmp_path / "-".join(map(str, line))  # one warehouse per form line
+    settings = Settings(warehouse=folder / "agg.duckdb", gx_dir=folder / "gx", dbt_target="duckdb")
+    folder.mkdir()
     columns = ", ".join(f"{c} bigint" for c in AGGREGATE_COLUMNS)
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute("create schema marts")

@@ -31,11 +31,18 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(warehouse=tmp / "base.duckdb")
     with warehouse.connect(settings.warehouse) as con:
         load_report(con, SAMPLE_REPORT)
+    build_report_models(settings, tmp, "fct_report_figures")
+    return settings
+
+
+def build_report_models(settings: Settings, tmp: Path, *models: str) -> None:
+    """`dbt run` of the report models (and their parents) into settings.warehouse."""
+    selection = [f"+{model}" for model in models]
     run_dbt(
         [
             "run",
             "--select",
-            "+fct_report_figures",
+            *selection,
             "--target-path",
             str(tmp / "target"),
             "--log-path",
@@ -45,7 +52,6 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         settings,
         capture=True,
     )
-    return settings
 
 
 def failures(settings: Settings) -> dict[str, list[str]]:
@@ -172,21 +178,7 @@ def with_previous_year(tmp_path: Path, postal: int) -> Settings:
     with warehouse.connect(settings.warehouse) as con:
         load_report(con, SAMPLE_REPORT)
         load_report(con, previous)
-    run_dbt(
-        [
-            "run",
-            "--select",
-            "+fct_report_figures",
-            "+fct_report_changes",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--quiet",
-        ],
-        settings,
-        capture=True,
-    )
+    build_report_models(settings, tmp_path, "fct_report_figures", "fct_report_changes")
     return settings
 
 
@@ -222,20 +214,7 @@ def test_change_contradicting_the_previous_report_is_listed_with_both_values(tmp
 def test_change_contradicting_its_multiple_fails(
     base: Settings, tmp_path: Path, metric: str, delta: int
 ) -> None:
-    run_dbt(
-        [
-            "run",
-            "--select",
-            "+fct_report_changes",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--quiet",
-        ],
-        base,
-        capture=True,
-    )
+    build_report_models(base, tmp_path, "fct_report_changes")
     copy = base.model_copy(update={"warehouse": tmp_path / "corrupted.duckdb", "gx_dir": tmp_path / "gx"})
     shutil.copy(base.warehouse, copy.warehouse)
     with duckdb.connect(str(copy.warehouse)) as con:

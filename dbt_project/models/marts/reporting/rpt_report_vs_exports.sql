@@ -193,11 +193,11 @@ compared as (
         cast(recomputed.exports_denominator as bigint) as exports_denominator,
         case
             when recomputed.exports_denominator is null
-                then cast(recomputed.exports_numerator as {{ dbt.type_float() }})
+                then cast(recomputed.exports_numerator as {{ type_double() }})
             when recomputed.exports_denominator > 0
                 then cast(
                     round(100.0 * recomputed.exports_numerator / recomputed.exports_denominator, 2)
-                    as {{ dbt.type_float() }}
+                    as {{ type_double() }}
                 )
         end as exports_value,
         comparable_figures.source_line
