@@ -2,6 +2,7 @@
 # System packages the project needs beyond Python wheels, from Debian's archive:
 #   tesseract-ocr, tesseract-ocr-vie  OCR of scanned reports (Vietnamese model)
 #   fonts-dejavu-core                 a font with Vietnamese glyphs (test PDFs and images)
+#   chromium                          headless browser for the dashboard test
 # Idempotent: installs only what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ missing=()
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
 if ! tesseract --list-langs 2>/dev/null | grep -qx vie; then missing+=(tesseract-ocr-vie); fi
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
