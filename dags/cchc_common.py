@@ -28,10 +28,33 @@ RAW_REPORTS = Asset(name="cchc_raw_reports", uri="cchc://warehouse/raw/report_fi
 RAW_EXPORTS = Asset(name="cchc_raw_exports", uri="cchc://warehouse/raw/export_dossiers")
 PUBLISHED_MARTS = Asset(name="cchc_published_marts", uri="cchc://serving/marts")
 
+# A Postgres warehouse for BI may be an Airflow connection instead of CCHC_POSTGRES_DSN.
+POSTGRES_WAREHOUSE_CONN_ID = "cchc_postgres"
+
 # Where failure alerts go (both optional; the connection wins when both are set).
 ALERTS_WEBHOOK_CONN_ID = "cchc_alerts_webhook"
 ALERTS_WEBHOOK_VARIABLE = "cchc_alerts_webhook_url"
 ALERTS_WEBHOOK_TIMEOUT_SECONDS = 10
+
+
+
+def warehouse_settings():
+    """The project's settings (ingest/settings.py), with the Postgres warehouse taken from
+    the Airflow connection `cchc_postgres` when CCHC_POSTGRES_DSN does not set one."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from ingest.settings import get_settings
+
+    settings = get_settings()
+    if not settings.postgres_dsn:
+        try:
+            uri = Connection.get(POSTGRES_WAREHOUSE_CONN_ID).get_uri()
+        except AirflowNotFoundException:
+            return settings
+        settings.postgres_dsn = uri.replace("postgres://", "postgresql://", 1)
+    return settings
+
 
 # ------------------------------------------------------------------ failure policy
 BAD_DATA = "bad_data"    # the input is wrong: retrying cannot help, fail at once

@@ -10,6 +10,7 @@ from cchc_common import (
     RAW_EXPORTS,
     RAW_REPORTS,
     no_retry_on_bad_data,
+    warehouse_settings,
 )
 
 
@@ -27,7 +28,10 @@ Runs when new raw reports or exports land. `build_models` runs `dbt build`
 (staging → intermediate → marts, with dbt tests); `validate_warehouse` runs the
 Great Expectations suites and stores every result in `audit.check_results`; it
 fails the run when a `fail`-severity check fails, so `publish_marts` never runs
-and the previous serving copy stays as it was.
+and the previous serving copy stays as it was. `publish_marts` makes this run a
+release: a new read-only serving file swapped in atomically (older releases kept for
+`cchc rollback`) and, when a Postgres warehouse is configured (`CCHC_POSTGRES_DSN` or
+the `cchc_postgres` connection), the same marts in Postgres in one transaction.
 
 Every task writes the DuckDB warehouse, so every task runs in the `duckdb_writer`
 pool (1 slot). A failed gate is bad data: no retry. dbt failures and lock conflicts
@@ -42,21 +46,21 @@ def cchc_transform_publish():
         from ingest.pipeline import build_models as build
 
         with no_retry_on_bad_data():
-            build()
+            build(settings=warehouse_settings())
 
     @task(doc_md="GX suites; a failed `fail`-severity check fails the run without retry.")
     def validate_warehouse(run_id=None) -> dict:
         from ingest.pipeline import validate_warehouse as validate
 
         with no_retry_on_bad_data():
-            return validate(run_id)
+            return validate(run_id, settings=warehouse_settings())
 
-    @task(outlets=[PUBLISHED_MARTS], doc_md="Atomically swap the read-only serving copy.")
+    @task(outlets=[PUBLISHED_MARTS], doc_md="Publish this run as a release (serving copy, Postgres).")
     def publish_marts(run_id=None) -> dict:
         from ingest.pipeline import publish_marts as publish
 
         with no_retry_on_bad_data():
-            return publish(run_id)
+            return publish(run_id, settings=warehouse_settings())
 
     build_models() >> validate_warehouse() >> publish_marts()
 

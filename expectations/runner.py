@@ -13,12 +13,14 @@ import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import great_expectations as gx
 import great_expectations.expectations as gxe
 import sqlalchemy
+from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.execution_engine import sqlalchemy_execution_engine as gx_sql_engine
 
 from expectations.suites import SUITES
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 MARTS_SCHEMA = "marts"
 RESULTS_TABLE = "audit.check_results"
 REGISTER_TABLE = "audit.discrepancy_register"
+GATE_RUNS_TABLE = "audit.gate_runs"  # one row per gate run: its GX run identifier and counts
 REGISTER_COLUMNS = ("report_id", "metrics", "expected", "observed", "difference", "tolerance", "source_lines")
 GX_SEVERITY = {"fail": "critical", "warn": "warning"}
 
@@ -70,7 +73,8 @@ class GateFailed(RuntimeError):
 
 @dataclass
 class CheckSummary:
-    run_id: str
+    run_id: str  # also the GX run name (with gx_run_time, GX's run identifier)
+    gx_run_time: datetime | None = None
     results: list[CheckResult] = field(default_factory=list)
 
     @property
@@ -152,8 +156,12 @@ def _connection_string(settings: Settings) -> str:
     return f"duckdb:///{settings.warehouse.resolve()}"
 
 
-def validate_suites(settings: Settings, suite_names: list[str]) -> list[CheckResult]:
+def validate_suites(settings: Settings, suite_names: list[str],
+                    run_id: RunIdentifier | None = None) -> list[CheckResult]:
     """Run the named suites with GX in this process and return one result per check.
+
+    `run_id` names the GX run (the Data Docs list validations by it); the gate passes
+    the pipeline's run id, so a release, its checks and its Data Docs share one name.
 
     A file-backed GX project under settings.gx_dir keeps the results and builds the
     Data Docs (gx/uncommitted/data_docs/local_site/index.html) on every run.
@@ -202,7 +210,7 @@ def validate_suites(settings: Settings, suite_names: list[str]) -> list[CheckRes
             actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
             result_format=result_format,
         ))
-        for suite_result in checkpoint.run().run_results.values():
+        for suite_result in checkpoint.run(run_id=run_id).run_results.values():
             table, checks = checks_of[suite_result.suite_name]
             results += [_check_result(table, checks, result) for result in suite_result.results]
     return results
@@ -265,14 +273,16 @@ def run_checks(
     if settings.postgres_dsn:
         env["CCHC_POSTGRES_DSN"] = settings.postgres_dsn
     suite_names = ",".join(module.TABLE for module in suites)
+    gx_run_time = datetime.now(UTC).replace(microsecond=0)
     proc = subprocess.run(
-        [sys.executable, "-m", "expectations.runner", "--validate-only", suite_names],
+        [sys.executable, "-m", "expectations.runner", "--validate-only", suite_names,
+         "--run-id", run_id, "--run-time", gx_run_time.isoformat()],
         env=env, capture_output=True, text=True,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"Great Expectations could not run the suites {suite_names}:\n"
                            f"{proc.stderr[-3000:]}")
-    summary = CheckSummary(run_id=run_id,
+    summary = CheckSummary(run_id=run_id, gx_run_time=gx_run_time.replace(tzinfo=None),
                            results=[CheckResult(**row) for row in json.loads(proc.stdout)])
     if store and settings.dbt_target == "duckdb":
         store_results(settings, summary)
@@ -298,9 +308,15 @@ def store_results(settings: Settings, summary: CheckSummary) -> None:
             run_id varchar, suite varchar, check_name varchar, severity varchar,
             report_id varchar, metrics varchar, expected double, observed double,
             difference double, tolerance double, source_lines varchar, message varchar)""")
+        con.execute(f"""create table if not exists {GATE_RUNS_TABLE} (
+            run_id varchar, gx_run_name varchar, gx_run_time timestamp, checks integer,
+            passed integer, failed integer, warned integer)""")
         con.execute("begin transaction")
-        for table in (RESULTS_TABLE, REGISTER_TABLE):
+        for table in (RESULTS_TABLE, REGISTER_TABLE, GATE_RUNS_TABLE):
             con.execute(f"delete from {table} where run_id = ?", [summary.run_id])
+        con.execute(f"insert into {GATE_RUNS_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
+                    [summary.run_id, summary.run_id, summary.gx_run_time, len(summary.results),
+                     sum(r.success for r in summary.results), len(summary.failed), len(summary.warned)])
         if results:
             con.executemany(f"insert into {RESULTS_TABLE} values ({', '.join('?' * 10)})", results)
         if findings:
@@ -317,9 +333,11 @@ def main() -> None:
     parser.add_argument("--run-id", default="manual")
     parser.add_argument("--validate-only", metavar="SUITES",
                         help="(internal) run these comma-separated suites, print results as JSON")
+    parser.add_argument("--run-time", help="(internal) GX run time, ISO 8601")
     args = parser.parse_args()
     if args.validate_only:
-        results = validate_suites(get_settings(), args.validate_only.split(","))
+        gx_run = RunIdentifier(run_name=args.run_id, run_time=args.run_time)
+        results = validate_suites(get_settings(), args.validate_only.split(","), gx_run)
         print(json.dumps([asdict(result) for result in results], ensure_ascii=False))
         return
     summary = run_checks(run_id=args.run_id)

@@ -83,19 +83,19 @@ def run(
 
 
 def _print_release_summary(serving: Path) -> None:
-    from ingest.serving import release_summary
+    from ingest.publish import read_release
 
-    summary = release_summary(serving)
-    table = Table(title=f"Published release {summary['release_id']}")
+    release = read_release(serving)
+    table = Table(title=f"Published release {release.release_id}")
     table.add_column("table")
     table.add_column("rows", justify="right")
-    for name, rows in summary["tables"].items():
+    for name, rows in release.tables.items():
         table.add_row(name, f"{rows:,}")
     out.print(table)
-    checks = summary["checks"]
-    out.print(f"Checks: {checks['passed']} passed, {checks['failed']} failed, "
-              f"{checks['warned']} warnings (details: select * from audit.check_results)")
+    out.print(f"Checks: {release.checks_passed} passed, {release.checks_failed} failed, "
+              f"{release.checks_warned} warnings (details: select * from audit.check_results)")
     out.print(f"Query the marts: [bold]cchc sql[/]  or  duckdb -readonly {serving}")
+    out.print("Dashboard: [bold]cchc dashboard --serve[/]   Docs: [bold]cchc docs --serve[/]")
 
 
 @app.command("extract-report")
@@ -243,7 +243,8 @@ def sql(
     command: Annotated[str | None, typer.Option("-c", "--command", help="Run one statement.")] = None,
     format: Annotated[SqlFormat, typer.Option("--format")] = SqlFormat.table,
 ) -> None:
-    """Query the published marts (read-only serving copy): a shell, or one statement with -c."""
+    """Query the published marts (read-only serving copy): a shell, statements piped on
+    stdin, or one statement with -c. Never takes the writer's lock."""
     from ingest.serving import open_serving, run_statement, shell
 
     serving = get_settings().serving
@@ -253,12 +254,98 @@ def sql(
         _fail(str(exc))
     with con:
         if command is None:
-            shell(con, out)
+            if shell(con, out):
+                raise typer.Exit(1)
             return
         try:
             sys.stdout.write(run_statement(con, command, format.value))
         except Exception as exc:  # duckdb raises many error types; all are user errors here
             _fail(f"{exc}")
+
+
+@app.command()
+def releases(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the kept releases of the serving copy, newest first (* = what readers get)."""
+    from ingest.publish import list_releases
+
+    kept = list_releases(get_settings())
+    if as_json:
+        sys.stdout.write(json.dumps([r.to_json() for r in kept], ensure_ascii=False, indent=2) + "\n")
+        return
+    if not kept:
+        _fail("no releases yet: run `cchc run` first")
+    table = Table(title="Releases (cchc rollback [RELEASE_ID] makes one current)")
+    for column in ("", "release", "published (UTC)", "dbt invocation", "checks p/f/w", "source files"):
+        table.add_column(column)
+    for r in kept:
+        table.add_row("*" if r.is_current else "", r.release_id, f"{r.published_at:%Y-%m-%d %H:%M:%S}",
+                      r.dbt_invocation_id or "", f"{r.checks_passed}/{r.checks_failed}/{r.checks_warned}",
+                      f"{r.source_files:,}")
+    out.print(table)
+
+
+@app.command()
+def rollback(
+    release_id: Annotated[
+        str | None, typer.Argument(help="Release to restore (default: the previous).")
+    ] = None,
+) -> None:
+    """Make a kept release current again: the serving copy (and Postgres, if configured)."""
+    from ingest.publish import ReleaseError
+    from ingest.publish import rollback as restore
+
+    try:
+        release = restore(get_settings(), release_id)
+    except ReleaseError as exc:
+        _fail(str(exc))
+    out.print(f"Current release is now [bold]{release.release_id}[/] "
+              f"(published {release.published_at:%Y-%m-%d %H:%M:%S} UTC)")
+
+
+@app.command()
+def docs(
+    serve: Annotated[bool, typer.Option("--serve", help="Serve both sites on localhost.")] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8080,
+) -> None:
+    """Build the dbt docs site; show (or serve) it and the GX Data Docs."""
+    from expectations.runner import data_docs_index
+    from ingest.serving import serve_docs
+    from ingest.transform import TransformError, dbt_target_path, run_dbt
+
+    settings = get_settings()
+    try:
+        with err.status("dbt docs generate…"):
+            run_dbt(["docs", "generate"], settings, capture=True)
+    except TransformError as exc:
+        _fail(f"{exc}\nThe docs read the warehouse: run `cchc run` first, and not while it runs.")
+    sites = {"dbt": dbt_target_path(settings), "gx": data_docs_index(settings).parent}
+    for name, folder in sites.items():
+        state = "" if (folder / "index.html").exists() else "  (not built yet: run `cchc run`)"
+        out.print(f"{name:4} {folder / 'index.html'}{state}")
+    if serve:
+        serve_docs(sites, port, out)
+
+
+@app.command()
+def dashboard(
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for index.html.")] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Serve it on localhost.")] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8050,
+) -> None:
+    """Write the dashboard of the published release (a static HTML page); optionally serve it."""
+    from ingest.dashboard import DashboardError, build_dashboard, serve_dashboard
+
+    settings = get_settings()
+    folder = out_dir or settings.serving.parent / "dashboard"
+    try:
+        page = build_dashboard(settings.serving, folder)
+    except DashboardError as exc:
+        _fail(str(exc))
+    out.print(f"Dashboard: {page}")
+    if serve:
+        serve_dashboard(folder, port)
 
 
 def main() -> None:

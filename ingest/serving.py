@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -41,45 +43,66 @@ def run_statement(con: duckdb.DuckDBPyConnection, statement: str, fmt: str = "ta
     return buffer.getvalue()
 
 
-def shell(con: duckdb.DuckDBPyConnection, console: Console) -> None:
-    """A minimal read-only SQL prompt; statements end with `;`, `.quit` leaves."""
-    import readline  # noqa: F401  (line editing and history for input())
-
-    console.print("Read-only shell on the published marts. Try: [bold]show all tables;[/] "
-                  "— end statements with ';', leave with .quit")
+def _statements(lines: Iterator[str]) -> Iterator[str]:
+    """Join input lines into statements that end with `;` (a `.quit` line ends the input)."""
     pending = ""
-    while True:
-        try:
-            line = input("cchc> " if not pending else "  ..> ")
-        except EOFError:
-            return
-        if line.strip() in (".quit", ".exit", "\\q"):
+    for line in lines:
+        if not pending and line.strip() in (".quit", ".exit", "\\q"):
             return
         pending += line + "\n"
-        if not pending.rstrip().endswith(";"):
-            continue
+        if pending.rstrip().endswith(";"):
+            yield pending
+            pending = ""
+    if pending.strip():
+        yield pending
+
+
+def _prompted_lines(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
+    """Lines typed at a prompt_toolkit prompt: history, SQL colouring, name completion."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import WordCompleter
+    from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.lexers import PygmentsLexer
+    from pygments.lexers.sql import SqlLexer
+
+    names = [row[0] for row in con.execute(
+        "select distinct schema_name || '.' || table_name from duckdb_tables() union "
+        "select distinct column_name from duckdb_columns() union "
+        "select distinct keyword_name from duckdb_keywords()").fetchall()]
+    session = PromptSession(history=FileHistory(str(Path.home() / ".cchc_sql_history")),
+                            lexer=PygmentsLexer(SqlLexer),
+                            completer=WordCompleter(names, ignore_case=True, WORD=True))
+    continuing = False
+    while True:
         try:
-            console.print(run_statement(con, pending), end="")
+            line = session.prompt("  ..> " if continuing else "cchc> ")
+        except (EOFError, KeyboardInterrupt):
+            return
+        if line.rstrip().endswith(";"):
+            continuing = False
+        elif line.strip():
+            continuing = True
+        yield line
+
+
+def shell(con: duckdb.DuckDBPyConnection, console: Console, interactive: bool | None = None) -> int:
+    """Read-only SQL on the serving copy: a prompt on a terminal, statements from stdin
+    otherwise (`cchc sql < queries.sql`). Returns the number of failed statements."""
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    if interactive:
+        console.print("Read-only SQL on the published marts. Try: [bold]show all tables;[/] "
+                      "— end statements with ';', Tab completes names, Ctrl-D leaves")
+        lines = _prompted_lines(con)
+    else:
+        lines = (line.rstrip("\n") for line in sys.stdin)
+    failed = 0
+    for statement in _statements(lines):
+        try:
+            console.print(run_statement(con, statement), end="", markup=False, highlight=False)
         except duckdb.Error as exc:
-            console.print(f"[red]{exc}[/]")
-        pending = ""
-
-
-def release_summary(path: Path) -> dict:
-    """Release id, rows per published table and check counts of the serving copy."""
-    with open_serving(path) as con:
-        release_id, tables = con.execute("select release_id, tables from meta.release").fetchone()
-        counts = con.execute(
-            "select count(*) filter (where success), "
-            "count(*) filter (where not success and severity = 'fail'), "
-            "count(*) filter (where not success and severity = 'warn') "
-            "from audit.check_results where run_id = ?", [release_id]
-        ).fetchone()
-    return {
-        "release_id": release_id,
-        "tables": json.loads(tables),
-        "checks": dict(zip(("passed", "failed", "warned"), counts, strict=True)),
-    }
+            failed += 1
+            console.print(f"error: {exc}", style="red", markup=False, highlight=False)
+    return failed
 
 
 def serve_docs(sites: dict[str, Path], port: int, console: Console) -> None:

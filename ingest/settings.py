@@ -28,12 +28,22 @@ class Settings(BaseSettings):
     # Optional Postgres warehouse for BI, e.g. postgresql://postgres@127.0.0.1:5432/cchc
     postgres_dsn: str | None = None
     dbt_target: str = "duckdb"
+    # Releases of the serving copy kept on disk for `cchc rollback`.
+    serving_keep: int = 5
+    # The read-only Postgres role BI tools log in as (docker/postgres/initdb/ creates it).
+    postgres_reader_role: str = "cchc_reader"
 
     @model_validator(mode="after")
     def _gx_beside_the_warehouse(self) -> Settings:
         if self.gx_dir is None:
             self.gx_dir = self.warehouse.parent / "gx"
         return self
+
+    @property
+    def publishes_to_postgres(self) -> bool:
+        """Releases go to Postgres too when one is configured and dbt builds in DuckDB
+        (on the postgres target dbt already builds the marts there)."""
+        return bool(self.postgres_dsn) and self.dbt_target == "duckdb"
 
     @property
     def reports_landing(self) -> Path:

@@ -32,6 +32,11 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def dbt_target_path(settings: Settings) -> Path:
+    """Where dbt writes its artifacts and docs site (DBT_TARGET_PATH, as dbt reads it)."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or settings.dbt_project_dir / "target").resolve()
+
+
 def dbt_executable() -> str:
     return str(Path(sys.executable).parent / "dbt")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.warehouse import file_sha256
 from tests.conftest import SAMPLE_REPORT, SAMPLES, pipeline_env
 
 pytestmark = pytest.mark.slow
@@ -181,6 +182,80 @@ def test_sql_command_reads_the_serving_copy(pipeline: dict) -> None:
     )
     agencies = sum(1 for _ in open(SAMPLES.parent.parent / "dbt_project" / "seeds" / "agencies.csv")) - 1
     assert json.loads(proc.stdout) == [{"n": agencies + 1}]  # plus the unknown member
+
+
+def test_sql_reads_statements_from_stdin_and_refuses_writes(pipeline: dict) -> None:
+    proc = subprocess.run(
+        [CCHC, "sql"], input="select count(*) as n\nfrom marts.fct_dossiers;\n"
+        "create table marts.mine as select 1;\n", env=pipeline["env"], capture_output=True, text=True)
+    assert proc.returncode == 1  # one statement failed
+    assert f"{expected_from_csv()['dossiers']}" in proc.stdout
+    assert "read-only" in proc.stdout
+
+
+def test_release_names_its_dbt_and_gx_runs_and_sources(pipeline: dict) -> None:
+    env = pipeline["env"]
+    (release,) = [r for r in json.loads(subprocess.run(
+        [CCHC, "releases", "--json"], env=env, capture_output=True, text=True, check=True).stdout)
+        if r["is_current"]]
+    run_results = json.loads((Path(env["DBT_TARGET_PATH"]) / "run_results.json").read_text())
+    assert release["dbt_invocation_id"] == run_results["metadata"]["invocation_id"]
+    assert release["gx_run_name"] == release["release_id"]
+    (passed, failed, warned), = query(pipeline, f"""
+        select count(*) filter (where success), count(*) filter (where not success and severity = 'fail'),
+               count(*) filter (where not success and severity = 'warn')
+        from audit.check_results where run_id = '{release["release_id"]}'""")
+    assert (release["checks_passed"], release["checks_failed"], release["checks_warned"]) == (
+        passed, failed, warned)
+    landed = [p for p in (SAMPLES / "exports").rglob("*") if p.is_file() and p.suffix != ".json"]
+    digests = {file_sha256(p) for p in [*landed, SAMPLE_REPORT]}
+    assert release["source_files"] == len(digests)
+    assert set(query(pipeline, "select file_sha256 from meta.source_manifest")) == {(d,) for d in digests}
+
+
+def test_published_marts_carry_the_dbt_descriptions(pipeline: dict) -> None:
+    import yaml
+
+    docs = yaml.safe_load((SAMPLES.parent.parent / "dbt_project" / "models" / "marts" / "core"
+                           / "_core__models.yml").read_text(encoding="utf-8"))
+    model = next(m for m in docs["models"] if m["name"] == "fct_dossiers")
+    column = next(c for c in model["columns"] if c.get("description"))
+    assert query(pipeline, "select comment from duckdb_tables() where schema_name = 'marts' "
+                 "and table_name = 'fct_dossiers'") == [(model["description"].strip(),)]
+    assert query(pipeline, "select comment from duckdb_columns() where schema_name = 'marts' "
+                 f"and table_name = 'fct_dossiers' and column_name = '{column['name']}'") == [
+        (column["description"].strip(),)]
+
+
+def test_readme_analyst_queries_and_bi_uri_work_read_only(pipeline: dict) -> None:
+    import re
+
+    import sqlalchemy
+
+    readme = (SAMPLES.parent.parent / "README.md").read_text(encoding="utf-8")
+    examples = readme.split("**Example analyst queries**", 1)[1]
+    block = re.search(r"```sql\n(.*?)```", examples, re.S).group(1)
+    statements = [s for s in block.split(";") if s.strip()]
+    assert len(statements) == 3
+    uri = re.search(r"`(duckdb:////ABS/PATH/\S+)`", readme).group(1)
+    uri = uri.replace("/ABS/PATH/warehouse/serving/cchc.duckdb", str(pipeline["serving"].resolve()))
+    engine = sqlalchemy.create_engine(uri)
+    with engine.connect() as con:
+        for statement in statements:
+            assert con.execute(sqlalchemy.text(statement)).fetchall(), statement
+        with pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"):
+            con.execute(sqlalchemy.text("create table marts.mine as select 1"))
+    engine.dispose()
+
+
+def test_docs_builds_the_dbt_site_beside_the_gx_data_docs(pipeline: dict) -> None:
+    proc = subprocess.run([CCHC, "docs"], env=pipeline["env"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    target = Path(pipeline["env"]["DBT_TARGET_PATH"])
+    assert (target / "index.html").exists()
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert "model.cchc.fct_dossiers" in catalog["nodes"]
+    assert "not built yet" not in proc.stdout
 
 
 def mart_fingerprint(serving: Path) -> dict[str, tuple]:

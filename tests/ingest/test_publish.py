@@ -1,14 +1,19 @@
-"""Publishing swaps the read-only serving copy atomically; open readers keep their release."""
+"""Publishing makes releases: the read-only serving copy is swapped atomically (open
+readers keep their release), old releases are kept for rollback, and Postgres gets the
+same marts for BI, readable (and only readable) by the reader role."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from ingest.publish import publish_release
+from ingest.publish import ReleaseError, list_releases, publish_release, rollback
 from ingest.settings import Settings
 
 
@@ -17,30 +22,52 @@ def build_marts(settings: Settings, agencies: int) -> None:
         con.execute("create schema if not exists marts")
         con.execute("create schema if not exists staging")
         con.execute(
-            f"create or replace table marts.dim_agencies as select range as id from range({agencies})"
+            "create or replace table marts.dim_agencies as "
+            f"select range as id, 'Sở Tư pháp ' || range as agency_name from range({agencies})"
         )
+        con.execute("comment on table marts.dim_agencies is 'One row per agency version.'")
+        con.execute("comment on column marts.dim_agencies.agency_name is 'Tên cơ quan, có dấu.'")
         con.execute("create or replace table staging.not_published as select 1 as x")
         con.execute("create or replace view marts.v as select 1 as x")
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(warehouse=tmp_path / "w.duckdb", serving=tmp_path / "serving" / "cchc.duckdb")
+    return Settings(warehouse=tmp_path / "w.duckdb", serving=tmp_path / "serving" / "cchc.duckdb",
+                    dbt_project_dir=tmp_path / "dbt", serving_keep=3)
+
+
+def serving_release(settings: Settings) -> tuple[str, int]:
+    with duckdb.connect(str(settings.serving), read_only=True) as con:
+        return (con.execute("select release_id from meta.release").fetchone()[0],
+                con.execute("select count(*) from marts.dim_agencies").fetchone()[0])
 
 
 def test_publish_copies_only_published_schemas_with_release_metadata(settings: Settings) -> None:
     build_marts(settings, agencies=3)
+    (settings.dbt_project_dir / "target").mkdir(parents=True)
+    (settings.dbt_project_dir / "target" / "run_results.json").write_text(
+        json.dumps({"metadata": {"invocation_id": "dbt-invocation-1"}}))
     result = publish_release(settings, release_id="manual__2020-12-01T00:00:00+00:00")
     assert result["tables"] == {"marts.dim_agencies": 3}
     with duckdb.connect(str(settings.serving), read_only=True) as con:
-        release_id, tables = con.execute("select release_id, tables from meta.release").fetchone()
+        release_id, tables, dbt_id = con.execute(
+            "select release_id, tables, dbt_invocation_id from meta.release").fetchone()
         schemas = {
             row[0] for row in con.execute("select schema_name from information_schema.schemata").fetchall()
         }
+        table_comment = con.execute(
+            "select comment from duckdb_tables() where table_name = 'dim_agencies'").fetchone()[0]
+        column_comment = con.execute(
+            "select comment from duckdb_columns() where table_name = 'dim_agencies' "
+            "and column_name = 'agency_name'").fetchone()[0]
     assert release_id == "manual__2020-12-01T00:00:00+00:00"
     assert json.loads(tables) == {"marts.dim_agencies": 3}
+    assert dbt_id == "dbt-invocation-1"
     assert "staging" not in schemas
-    assert not list(settings.serving.parent.glob(".*.tmp")), "no staging file left behind"
+    assert (table_comment, column_comment) == ("One row per agency version.", "Tên cơ quan, có dấu.")
+    leftovers = [p.name for p in settings.serving.parent.rglob(".*")]
+    assert not leftovers, f"no building/incoming file left behind: {leftovers}"
 
 
 def test_reader_holding_the_old_release_is_not_disturbed(settings: Settings) -> None:
@@ -63,5 +90,101 @@ def test_publish_without_marts_fails_and_keeps_the_previous_release(settings: Se
         con.execute("drop schema marts cascade")
     with pytest.raises(RuntimeError, match="no marts to publish"):
         publish_release(settings, release_id="r2")
-    with duckdb.connect(str(settings.serving), read_only=True) as con:
-        assert con.execute("select release_id from meta.release").fetchone() == ("r1",)
+    assert serving_release(settings) == ("r1", 2)
+    assert [r.release_id for r in list_releases(settings)] == ["r1"]
+
+
+def test_releases_are_kept_listed_and_pruned_to_the_newest(settings: Settings) -> None:
+    for n in range(1, 6):
+        build_marts(settings, agencies=n)
+        publish_release(settings, release_id=f"r{n}")
+    kept = list_releases(settings)
+    assert [(r.release_id, r.is_current, r.tables) for r in kept] == [
+        ("r5", True, {"marts.dim_agencies": 5}),
+        ("r4", False, {"marts.dim_agencies": 4}),
+        ("r3", False, {"marts.dim_agencies": 3}),
+    ]
+    assert len(list((settings.serving.parent / "releases").glob("*.duckdb"))) == 3
+
+
+def test_rollback_restores_the_previous_release_then_a_named_one(settings: Settings) -> None:
+    for n in (1, 2, 3):
+        build_marts(settings, agencies=n)
+        publish_release(settings, release_id=f"r{n}")
+    reader = duckdb.connect(str(settings.serving), read_only=True)  # an analyst on r3
+
+    assert rollback(settings).release_id == "r2"
+    assert reader.execute("select count(*) from marts.dim_agencies").fetchone() == (3,)
+    reader.close()  # (this process would otherwise reuse the reader's open database)
+    assert serving_release(settings) == ("r2", 2)
+    assert [r.release_id for r in list_releases(settings) if r.is_current] == ["r2"]
+
+    assert rollback(settings, "r3").release_id == "r3"
+    assert serving_release(settings) == ("r3", 3)
+    with pytest.raises(ReleaseError, match="not kept"):
+        rollback(settings, "r0")
+    # a new publish after a rollback becomes current and the rolled-back-from one stays kept
+    build_marts(settings, agencies=4)
+    publish_release(settings, release_id="r4")
+    assert serving_release(settings) == ("r4", 4)
+
+
+def test_rollback_without_an_earlier_release_says_so(settings: Settings) -> None:
+    build_marts(settings, agencies=1)
+    publish_release(settings, release_id="only")
+    with pytest.raises(ReleaseError, match="no earlier release"):
+        rollback(settings)
+    assert serving_release(settings) == ("only", 1)
+
+
+@pytest.fixture
+def reader_role(postgres_dsn: str) -> Iterator[str]:
+    """A login role for BI, as docker/postgres/initdb/ creates `cchc_reader`."""
+    import psycopg2
+
+    name = f"cchc_reader_{uuid.uuid4().hex[:8]}"
+    with contextlib.closing(psycopg2.connect(postgres_dsn)) as pg, pg, pg.cursor() as cur:
+        cur.execute(f"create role {name} login")
+    yield name
+    with contextlib.closing(psycopg2.connect(postgres_dsn)) as pg, pg, pg.cursor() as cur:
+        cur.execute(f"drop owned by {name}")
+        cur.execute(f"drop role {name}")
+
+
+@pytest.mark.postgres
+def test_release_goes_to_postgres_readable_but_not_writable_by_the_reader_role(
+    settings: Settings, postgres_dsn: str, reader_role: str
+) -> None:
+    import sqlalchemy
+
+    settings = settings.model_copy(update={"postgres_dsn": postgres_dsn, "postgres_reader_role": reader_role})
+    build_marts(settings, agencies=3)
+    assert publish_release(settings, release_id="r1")["postgres"] == {"marts.dim_agencies": 3}
+    build_marts(settings, agencies=4)
+    publish_release(settings, release_id="r2")
+
+    reader_url = sqlalchemy.engine.make_url(postgres_dsn.replace("postgresql://", "postgresql+psycopg2://"))
+    engine = sqlalchemy.create_engine(reader_url.set(username=reader_role))
+    with engine.connect() as con:
+        assert con.execute(sqlalchemy.text("select count(*) from marts.dim_agencies")).scalar() == 4
+        assert con.execute(sqlalchemy.text(
+            "select agency_name from marts.dim_agencies order by id limit 1")).scalar() == "Sở Tư pháp 0"
+        assert con.execute(sqlalchemy.text(
+            "select release_id from meta.current_release")).scalar() == "r2"
+        comments = con.execute(sqlalchemy.text(
+            "select obj_description('marts.dim_agencies'::regclass), "
+            "col_description('marts.dim_agencies'::regclass, 2)")).one()
+        assert tuple(comments) == ("One row per agency version.", "Tên cơ quan, có dấu.")
+    for statement in ("insert into marts.dim_agencies values (99, 'x')",
+                      "delete from marts.dim_agencies",
+                      "create table marts.mine (x int)",
+                      "drop table marts.dim_agencies"):
+        with engine.connect() as con, pytest.raises(sqlalchemy.exc.ProgrammingError,
+                                                    match="permission denied|must be owner"):
+            con.execute(sqlalchemy.text(statement))
+    engine.dispose()
+
+    rollback(settings)  # Postgres follows the serving copy back to r1
+    with sqlalchemy.create_engine(reader_url.set(username=reader_role)).connect() as con:
+        assert con.execute(sqlalchemy.text("select count(*) from marts.dim_agencies")).scalar() == 3
+        assert con.execute(sqlalchemy.text("select release_id from meta.current_release")).scalar() == "r1"
