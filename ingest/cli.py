@@ -345,7 +345,7 @@ def dashboard(
         _fail(str(exc))
     out.print(f"Dashboard: {page}")
     if serve:
-        serve_dashboard(folder, port)
+        serve_dashboard(folder, port, out)
 
 
 def main() -> None:
