@@ -189,7 +189,7 @@ def load_export(
                 unreadable += 1
                 err.print(f"[bold red]error:[/] {exc}\n  Nothing from this file was loaded; "
                           "the other files were. Fix or re-export the file (UTF-8 or Windows-1258 "
-                          "CSV, or XLSX, with a header row) and run load-export on it again.",
+                          "CSV, or XLSX/XLS, with a header row) and run load-export on it again.",
                           highlight=False, soft_wrap=True)
                 results.append({"file": str(path), "shape": None, "rows_read": 0,
                                 "rows_loaded": 0, "rows_quarantined": 0,
@@ -220,7 +220,7 @@ def generate_exports(
         str | None, typer.Option(help="Comma-separated defect kinds (default: all).")
     ] = None,
 ) -> None:
-    """Write calibrated sample exports under OUT_DIR/<agency>/<yyyy-mm>/ plus a manifest."""
+    """Write calibrated sample exports under OUT_DIR/<agency | cap-xa-district>/<yyyy-mm>/ plus a manifest."""
     from ingest.sample import MANIFEST_NAME, GenerationError
     from ingest.sample import generate_exports as generate
 

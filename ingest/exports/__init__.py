@@ -1,4 +1,4 @@
-"""Agency exports (CSV/XLSX) -> raw.export_dossiers, raw.export_quarantine, raw.load_manifest."""
+"""Agency exports (CSV/XLSX/XLS) -> raw.export_dossiers, raw.export_quarantine, raw.load_manifest."""
 
 from ingest.exports.loader import ExportLoadResult, landed_exports, load_export
 from ingest.exports.reader import ExportError

@@ -1,6 +1,6 @@
 """The aggregated form "Bieu II.06a/VPCP/KSTT" -> typed rows (in DuckDB SQL).
 
-One table (CSV, or one XLSX sheet) is one partition (agency, period): taken from the
+One table (CSV, or one workbook sheet) is one partition (agency, period): taken from the
 title rows ("... TAI SO TU PHAP - THANG 03/2020", "QUY I/2020"), else from the landing
 path (.../<agency>/<yyyy-mm or yyyy-Qn>/file), unless overridden. A total row ("Tong
 cong") is skipped and checked against the column sums.
@@ -18,7 +18,7 @@ import duckdb
 
 from ingest.exports.headers import AGGREGATE_COUNTS
 from ingest.exports.reader import ReadExport
-from ingest.exports.sqlparts import blank_condition, json_object, quote, total_condition
+from ingest.exports.sqlparts import TableRows, data_rows, json_object, quote, total_condition
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -134,7 +134,7 @@ def _text(read: ReadExport, column: str) -> str:
     position = read.header.position(column)
     if position is None:
         return "cast(null as varchar)"
-    return f"nullif(trim(nfc_normalize(c{position})), '')"
+    return f"nullif(trim(cchc_nfc(c{position})), '')"
 
 
 def _count(sql: str) -> str:
@@ -147,14 +147,17 @@ def _count(sql: str) -> str:
     )
 
 
-def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, target: str, offset: int,
-                partition: Partition, has_agencies: bool) -> None:
-    """Temp table `target`: one row per data row (blank and total rows left out)."""
+def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: TableRows, target: str,
+                offset: int, partition: Partition, has_agencies: bool) -> None:
+    """Temp table `target`: per data row (blank and total rows left out) the insert
+    columns, partition keys, the reason (null = loads) and the row as read."""
     header = read.header
     n = len(header.names)
-    raw = [(name, f"nfc_normalize(c{i})") for i, name in enumerate(header.names)]
-    spare_values = [(f"_extra_{i - n + 1}", f"nfc_normalize(c{i})") for i in range(n, read.width)]
-    extra = [(name, f"nfc_normalize(c{i})") for i, name in enumerate(header.names)
+    # JSON of the cells as read; NFC is applied to the JSON text as a whole (its quotes
+    # and commas never combine with a letter, so this equals NFC cell by cell)
+    raw = [(name, f"c{i}") for i, name in enumerate(header.names)]
+    spare_values = [(f"_extra_{i - n + 1}", f"c{i}") for i in range(n, read.width)]
+    extra = [(name, f"c{i}") for i, name in enumerate(header.names)
              if header.canonical[i] is None]
     spare = " or ".join(f"c{i} is not null" for i in range(n, read.width)) or "false"
     texts = ",\n".join(f"{_text(read, c)} as t_{c}"
@@ -169,24 +172,22 @@ def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, target: str, o
             and coalesce(a.valid_from <= period_end, true)
             and coalesce(a.valid_to >= period_start, true))"""))
     reason = "case " + " ".join(f"when {cond} then {quote(r)}" for r, cond in reasons) + " end"
+    keep = ", ".join(["source_row", "partition_agency", "partition_period", "period_start",
+                      "period_end", "t_field_code as field_code", "t_field_name as field_name",
+                      *AGGREGATE_COUNTS, "extra_columns", "source_sheet", "raw_values"])
     start, end = period_bounds(partition.period) if partition.period else (None, None)
     con.execute(
         f"""
         create or replace temp table {target} as
-        with marked as (
-            select rowid as _pos, *, ({blank_condition(read.width)}) as _is_blank,
-                   ({total_condition(read.width)}) as _is_total
-            from {read.table}
-        ),
-        source as (
+        with source as (
             select
-                cast(? + row_number() over (order by _pos) as integer) as source_row,
+                source_row,
                 {texts},
-                cast(json_merge_patch({json_object(raw)}, {json_object(spare_values)})
-                     as varchar) as raw_values,
-                {json_object(extra)} as extra_columns,
+                cchc_nfc(cast(json_merge_patch({json_object(raw)}, {json_object(spare_values)})
+                              as varchar)) as raw_values,
+                cchc_nfc({json_object(extra)}) as extra_columns,
                 ({spare}) as has_spare_values
-            from marked where not _is_blank and not _is_total
+            from ({data_rows(read.table, read.width, rows, offset)})
         ),
         typed as (
             select *, {counts},
@@ -197,9 +198,9 @@ def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, target: str, o
                    cast(? as varchar) as source_sheet
             from source
         )
-        select *, {reason} as reason from typed
+        select {keep}, {reason} as reason from typed
         """,
-        [offset, partition.agency, partition.period, start, end, read.sheet],
+        [partition.agency, partition.period, start, end, read.sheet],
     )
 
 

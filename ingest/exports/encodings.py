@@ -179,13 +179,26 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def detect_file_encoding(path: Path) -> str:
-    """'utf-8-sig', 'utf-8', 'cp1258', 'tcvn3' or 'vni'; EncodingError when none fits."""
+def _head_is_utf8(head: bytes) -> bool:
+    """The sample decodes as UTF-8 (a character cut at its end is allowed)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_file_encoding(path: Path, whole_file: bool = True) -> str:
+    """'utf-8-sig', 'utf-8', 'cp1258', 'tcvn3' or 'vni'; EncodingError when none fits.
+
+    whole_file=False trusts the first SAMPLE_BYTES for UTF-8: for a reader that checks
+    the rest itself (DuckDB's CSV reader rejects invalid UTF-8) and asks again with
+    whole_file=True when it does."""
     with open(path, "rb") as handle:
         head = handle.read(SAMPLE_BYTES)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if _is_utf8(path):
+    if _is_utf8(path) if whole_file else _head_is_utf8(head):
         return "utf-8"
     # Score only the lines with non-ASCII bytes: ASCII lines say nothing.
     lines = [line for line in head.splitlines() if not line.isascii()]
@@ -211,7 +224,7 @@ def transcode(path: Path, target: Path, encoding: str) -> None:
 
 
 def repair_legacy_text(values: list[str]) -> str | None:
-    """For XLSX: text typed in a legacy font is stored as Windows-1252 characters ("B¸o
+    """For workbooks: text typed in a legacy font is stored as Windows-1252 characters ("B¸o
     c¸o"). Returns 'tcvn3' or 'vni' when re-reading the cells' bytes that way scores better
     than the text as stored; None otherwise."""
     sample = "\n".join(v for v in values if v and not v.isascii())
@@ -243,6 +256,6 @@ def _font_bytes(text: str) -> bytes | None:
 
 
 def fix_cell(value: str, encoding: str) -> str:
-    """One XLSX cell written in a legacy font -> NFC Unicode."""
+    """One workbook cell written in a legacy font -> NFC Unicode."""
     raw = _font_bytes(value)
     return value if raw is None else decode(raw, encoding)

@@ -12,12 +12,19 @@ bytes again changes nothing.
 The same dossier code in several files: the warehouse keeps every row (dbt keeps the
 latest status: later partition month, then later event, then higher status code) and the
 load reports how many of the file's dossier codes other files already hold.
+
+A load streams: the file's text table is read by DuckDB, cast and checked in one pass
+into a typed table (rows numbered from their rowid, nothing sorted), and inserted; for a
+large file DuckDB's memory is capped (MEMORY_LIMIT) so the rest spills to disk. Reference
+tables and macros are set up once per connection (sqlparts.connection_state), so a batch of
+small files pays little per file. See bench/README.md for the numbers.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,44 +35,67 @@ from ingest.exports import aggregates
 from ingest.exports.headers import AGGREGATE_COUNTS, SHAPE_AGGREGATE, SHAPE_DOSSIERS
 from ingest.exports.reader import ExportError, ReadExport, read_export
 from ingest.exports.sqlparts import (
-    blank_condition,
+    SHARED_MACROS,
+    TableRows,
+    count_rows,
+    data_rows,
     ensure_export_columns,
+    ensure_macros,
     json_object,
+    memory_budget,
     quote,
-    reference_views,
-    total_condition,
+    reference_tables,
 )
 from ingest.warehouse import file_sha256, transaction
 
+# DuckDB's memory during a load: larger files spill to its temp directory (next to the
+# warehouse file) instead of growing the process (see bench/README.md for the trade-off).
+MEMORY_LIMIT = "384MiB"
+LARGE_FILE_BYTES = 8 << 20  # smaller files are loaded without touching the setting
 SOURCE_KINDS = {SHAPE_DOSSIERS: "dossiers", SHAPE_AGGREGATE: "aggregates"}
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 AGGREGATE_PERIOD_RE = re.compile(r"^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$")
 
+# Each date format a column may use. A string parses under at most one of them (strptime
+# must consume it whole), so the order only decides cost: the common ones first, and a
+# format is tried only on strings with its date separator (a failed try costs ~1 us).
 TS_FORMATS = [
-    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-    "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y",
+    "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+    "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d-%m-%Y %H:%M:%S",
 ]
-_FORMATS_SQL = "[" + ", ".join(f"'{f}'" for f in TS_FORMATS) + "]"
+
+
+def _strptime_sql() -> str:
+    groups = []
+    for separator in ("/", "-"):
+        tries = ", ".join(f"try_strptime(s, '{f}')" for f in TS_FORMATS if separator in f[:6])
+        groups.append(f"case when contains(s, '{separator}') then coalesce({tries}) end")
+    return ",\n    ".join(groups)
+
 
 # Parsing helpers as SQL macros so the whole file is cast in one statement.
 MACROS = f"""
 create or replace temp macro cchc_ts(s) as coalesce(
-    try_strptime(s, {_FORMATS_SQL}),
-    -- Excel serial day numbers (XLSX cells typed as numbers), plausible range only
+    {_strptime_sql()},
+    -- Excel serial day numbers (workbook cells typed as numbers), plausible range only
     case when try_cast(s as double) between 20000 and 80000
          then timestamp '1899-12-30'
               + to_microseconds(cast(round(try_cast(s as double) * 86400e6) as bigint))
     end
 );
--- A due date without a time means "by the end of that day".
-create or replace temp macro cchc_due(s) as case
-    when regexp_full_match(s, '\\d{{1,2}}[/-]\\d{{1,2}}[/-]\\d{{4}}|\\d{{4}}-\\d{{2}}-\\d{{2}}')
-        then cchc_ts(s) + interval 86399 second
-    else cchc_ts(s)
+-- A due date without a time means "by the end of that day" (a date with a time has a ':').
+create or replace temp macro cchc_due(s) as cchc_ts(s) + case
+    when not contains(s, ':') and regexp_full_match(
+            s, '\\d{{1,2}}[/-]\\d{{1,2}}[/-]\\d{{4}}|\\d{{4}}-\\d{{2}}-\\d{{2}}')
+        then interval 86399 second
+    else interval 0 second
 end;
 create or replace temp macro cchc_fee(s) as case
     when s is null then null
+    -- plain numbers ("30000") straight away; they cannot match the patterns below
+    when not contains(s, '.') and not contains(s, ',') and try_cast(s as double) is not null
+        then try_cast(s as double)
     -- Vietnamese format: thousands dot, decimal comma ("1.100.000", "12,5"); unit suffix dropped
     when regexp_full_match(regexp_replace(s, '\\s*(đ|vnđ|vnd|đồng|dong)$', '', 'i'),
                            '\\d{{1,3}}(\\.\\d{{3}})+(,\\d+)?')
@@ -106,16 +136,16 @@ REASONS: list[tuple[str, str]] = [
     ("missing agency", "partition_agency is null"),
 ]
 # Against the reference seeds, when they exist (Settings().reference_dir).
+# (_agency_periods and _procedure_known come from left joins on the small reference tables:
+# a correlated subquery here would make DuckDB materialise the whole file for the join.)
 AGENCY_REASONS: list[tuple[str, str]] = [
-    ("unknown agency", "not exists (select 1 from _ref_agencies a where a.agency_code = ref_agency)"),
-    ("agency not valid on received date", """not exists (
-        select 1 from _ref_agencies a where a.agency_code = ref_agency
-        and coalesce(a.valid_from <= cast(received_at as date), true)
-        and coalesce(a.valid_to >= cast(received_at as date), true))"""),
+    ("unknown agency", "_agency_periods is null"),
+    ("agency not valid on received date", """not list_bool_or(list_transform(_agency_periods,
+        lambda p: coalesce(p.valid_from <= cast(received_at as date), true)
+                  and coalesce(p.valid_to >= cast(received_at as date), true)))"""),
 ]
 PROCEDURE_REASONS: list[tuple[str, str]] = [
-    ("unknown procedure", "t_procedure_code is not null and not exists "
-                          "(select 1 from _ref_procedures p where p.procedure_code = t_procedure_code)"),
+    ("unknown procedure", "t_procedure_code is not null and _procedure_known is null"),
 ]
 TEXT_COLUMNS = ["dossier_code", "agency_code", "agency_name", "procedure_code",
                 "procedure_name", "field_code", "field_name"]
@@ -127,6 +157,7 @@ DOSSIER_INSERT = ["file_sha256", "source_file", "source_row", "partition_agency"
 AGGREGATE_INSERT = ["file_sha256", "source_file", "source_row", "partition_agency",
                     "partition_period", "period_start", "period_end", "field_code", "field_name",
                     *AGGREGATE_COUNTS, "extra_columns", "source_sheet"]
+EXPORT_SUFFIXES = (".csv", ".xlsx", ".xls")
 MANIFEST_COLUMNS = ["file_sha256", "source_file", "source_kind", "partitions", "rows_read",
                     "rows_loaded", "rows_quarantined", "loaded_at", "shape", "rows_blank",
                     "rows_total", "total_row_check", "duplicates_across_files"]
@@ -138,7 +169,7 @@ class ExportLoadResult:
 
     rows_read counts data rows (rows_loaded + rows_quarantined); blank rows and total rows
     are not data rows and are counted in rows_blank and rows_total. total_row_check holds,
-    per table of an aggregate file (CSV file name or XLSX sheet), whether its total row
+    per table of an aggregate file (CSV file name or workbook sheet), whether its total row
     agrees with the column sums. duplicates_across_files: dossier codes of this file that
     other files had already loaded (the warehouse keeps both; dbt picks the latest).
     """
@@ -166,38 +197,47 @@ def _text(read: ReadExport, column: str) -> str:
     position = read.header.position(column)
     if position is None:
         return "cast(null as varchar)"
-    return f"nullif(trim(nfc_normalize(c{position})), '')"
+    return f"nullif(trim(cchc_nfc(c{position})), '')"
 
 
-def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, target: str, offset: int,
-                    agency: str | None, period: str | None, refs: tuple[bool, bool]) -> None:
-    """Temp table `target`: typed columns, partition keys and reason per data row."""
+def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: TableRows,
+                    target: str, offset: int, agency: str | None, period: str | None,
+                    refs: tuple[bool, bool]) -> None:
+    """Temp table `target`: per data row the insert columns, partition keys, the reason
+    (null = loads) and, for quarantined rows only, the row as read. One streaming pass:
+    nothing is sorted or kept beyond the columns inserted."""
     header = read.header
     n = len(header.names)
-    raw = [(name, f"nfc_normalize(c{i})") for i, name in enumerate(header.names)]
-    spare_values = [(f"_extra_{i - n + 1}", f"nfc_normalize(c{i})") for i in range(n, read.width)]
-    extra = [(name, f"nfc_normalize(c{i})") for i, name in enumerate(header.names)
+    # JSON of the cells as read; NFC is applied to the JSON text as a whole (its quotes
+    # and commas never combine with a letter, so this equals NFC cell by cell)
+    raw = [(name, f"c{i}") for i, name in enumerate(header.names)]
+    spare_values = [(f"_extra_{i - n + 1}", f"c{i}") for i in range(n, read.width)]
+    extra = [(name, f"c{i}") for i, name in enumerate(header.names)
              if header.canonical[i] is None]
     spare = " or ".join(f"c{i} is not null" for i in range(n, read.width)) or "false"
     texts = ",\n".join(f"{_text(read, c)} as t_{c}" for c in TEXT_COLUMNS + PARSED_COLUMNS)
     reasons = REASONS + (AGENCY_REASONS if refs[0] else []) + (PROCEDURE_REASONS if refs[1] else [])
     reason = "case " + " ".join(f"when {cond} then {quote(r)}" for r, cond in reasons) + " end"
+    keep = ", ".join(["source_row", "partition_agency", "partition_month",
+                      *(f"t_{c} as {c}" for c in TEXT_COLUMNS), *PARSED_COLUMNS,
+                      "extra_columns", "source_sheet", "reason"])
+    agency_periods = ", a.periods as _agency_periods" if refs[0] else ""
+    agency_join = (" left join _ref_agency_periods a on a.agency_code = p.ref_agency"
+                   if refs[0] else "")
+    procedure_known = ", r.procedure_code as _procedure_known" if refs[1] else ""
+    procedure_join = (" left join _ref_procedures r on r.procedure_code = p.t_procedure_code"
+                      if refs[1] else "")
     con.execute(
         f"""
         create or replace temp table {target} as
-        with marked as (
-            select rowid as _pos, *, ({blank_condition(read.width)}) as _is_blank,
-                   ({total_condition(read.width)}) as _is_total
-            from {read.table}
-        ),
-        source as (
+        with source as (
             select
-                cast(? + row_number() over (order by _pos) as integer) as source_row,
+                source_row,
                 {texts},
-                {json_object(extra)} as extra_columns,
+                cchc_nfc({json_object(extra)}) as extra_columns,
                 ({spare}) as has_spare_values,
                 {", ".join(f"c{i}" for i in range(read.width))}
-            from marked where not _is_blank and not _is_total
+            from ({data_rows(read.table, read.width, rows, offset)})
         ),
         typed as (
             select
@@ -224,15 +264,19 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, target: st
                 cast(? as varchar) as source_sheet
             from typed
         ),
-        checked as (select *, {reason} as reason from partitioned)
+        referenced as (
+            select p.*{agency_periods}{procedure_known}
+            from partitioned p{agency_join}{procedure_join}
+        ),
+        checked as (select *, {reason} as reason from referenced)
         -- the row as read, for quarantined rows only; merge-patch drops the null spare
         -- keys, so only real surplus values show
-        select * exclude ({", ".join(f"c{i}" for i in range(read.width))}),
-               case when reason is not null then cast(json_merge_patch(
-                   {json_object(raw)}, {json_object(spare_values)}) as varchar) end as raw_values
+        select {keep},
+               case when reason is not null then cchc_nfc(cast(json_merge_patch(
+                   {json_object(raw)}, {json_object(spare_values)}) as varchar)) end as raw_values
         from checked
         """,
-        [offset, agency, period, agency, read.sheet],
+        [agency, period, agency, read.sheet],
     )
 
 
@@ -290,11 +334,12 @@ def _sheet_label(path: Path, read: ReadExport) -> str:
 def load_export(con: duckdb.DuckDBPyConnection, path: Path, agency: str | None = None,
                 period: str | None = None,
                 reference_dir: Path | None = None) -> ExportLoadResult:
-    """Load one CSV/XLSX export of either shape; replaces the partitions it covers.
+    """Load one CSV/XLSX/XLS export of either shape; replaces the partitions it covers.
 
     `agency` and `period` override the partition (period yyyy-mm, or yyyy-Qn for the
     aggregated form); `reference_dir` holds agencies.csv and procedures.csv (default:
-    Settings().reference_dir).
+    Settings().reference_dir). DuckDB's memory is capped at MEMORY_LIMIT during the load
+    (the rest spills to its temp directory), then set back.
     """
     path = Path(path)
     if period is not None and not AGGREGATE_PERIOD_RE.match(period):
@@ -311,56 +356,63 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, agency: str | None =
         from ingest.settings import get_settings
 
         reference_dir = get_settings().reference_dir
-    refs = reference_views(con, reference_dir)
-    reads = read_export(con, path)
-    shape = reads[0].shape
-    typed: list[str] = []
-    try:
-        if shape == SHAPE_DOSSIERS and period is not None and not PERIOD_RE.match(period):
-            raise ValueError(f"period must be yyyy-mm for dossier exports, got {period!r}")
-        return _load(con, path, sha, shape, reads, typed, agency, period, refs)
-    finally:
-        for name in [r.table for r in reads] + typed + ["_export_typed"]:
-            con.execute(f"drop table if exists {name}")
+    refs = reference_tables(con, reference_dir)
+    large = path.stat().st_size >= LARGE_FILE_BYTES
+    with tempfile.TemporaryDirectory(prefix="cchc-export-") as workdir, \
+            memory_budget(con, MEMORY_LIMIT if large else None, Path(workdir)):
+        reads = read_export(con, path, scratch=Path(workdir))
+        typed: list[str] = []
+        try:
+            shape = reads[0].shape
+            if shape == SHAPE_DOSSIERS and period is not None and not PERIOD_RE.match(period):
+                raise ValueError(f"period must be yyyy-mm for dossier exports, got {period!r}")
+            return _load(con, path, sha, shape, reads, typed, agency, period, refs)
+        finally:
+            for name in [r.table for r in reads] + typed + ["_export_typed"]:
+                con.execute(f"drop table if exists {name}")
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, sha: str, shape: str,
           reads: list[ReadExport], typed: list[str], agency: str | None, period: str | None,
           refs: tuple[bool, bool]) -> ExportLoadResult:
+    ensure_macros(con, "shared", SHARED_MACROS)
     if shape == SHAPE_DOSSIERS:
-        con.execute(MACROS)
+        ensure_macros(con, "dossiers", MACROS)
     offset = blank = totals = 0
     checks: dict[str, dict] = {}
     for k, read in enumerate(reads):
         target = f"_export_typed_{k}"
         typed.append(target)
+        rows = count_rows(con, read.table, read.width)
         if shape == SHAPE_DOSSIERS:
-            _build_dossiers(con, read, target, offset, agency, period, refs)
+            _build_dossiers(con, read, rows, target, offset, agency, period, refs)
         else:
             part = aggregates.resolve_partition(con, path, read, agency, period, refs[0])
-            aggregates.build_typed(con, read, target, offset, part, refs[0])
+            aggregates.build_typed(con, read, rows, target, offset, part, refs[0])
             checks[_sheet_label(path, read)] = aggregates.total_row_check(con, read, target)
-        rows = con.execute(f"select count(*) from {target}").fetchone()[0]
-        b, all_rows = con.execute(
-            f"select count(*) filter (where {blank_condition(read.width)}), count(*) "
-            f"from {read.table}").fetchone()
-        offset, blank, totals = offset + rows, blank + b, totals + all_rows - b - rows
+        # the source table is no longer needed: free it before the next sheet and the insert
+        con.execute(f"drop table if exists {read.table}")
+        offset, blank, totals = offset + rows.data, blank + rows.blank, totals + rows.total
     if len(typed) == 1:
         con.execute(f"alter table {typed[0]} rename to _export_typed")
         typed.clear()
     else:
         con.execute("create or replace temp table _export_typed as "
                     + " union all by name ".join(f"select * from {t}" for t in typed))
+        for name in typed:
+            con.execute(f"drop table if exists {name}")
     month = "partition_month" if shape == SHAPE_DOSSIERS else "partition_period"
     raw_table = "raw.export_dossiers" if shape == SHAPE_DOSSIERS else "raw.export_aggregates"
     columns = DOSSIER_INSERT if shape == SHAPE_DOSSIERS else AGGREGATE_INSERT
-    partitions = [
-        row[0]
-        for row in con.execute(
-            f"select distinct partition_agency || '/' || {month} as p from _export_typed "
-            f"where partition_agency is not null and {month} is not null order by p"
-        ).fetchall()
-    ]
+    read_n, loaded, quarantined, partitions, reasons = con.execute(
+        f"select count(*), count(*) filter (where reason is null), "
+        f"count(*) filter (where reason is not null), "
+        f"list(distinct partition_agency || '/' || {month}) filter (where "
+        f"partition_agency is not null and {month} is not null), "
+        f"histogram(reason) filter (where reason is not null) from _export_typed"
+    ).fetchone()
+    partitions = sorted(partitions or [])
+    reasons = dict(sorted((reasons or {}).items()))
     source = str(path)
     source_kind = SOURCE_KINDS[shape]
     with transaction(con):
@@ -372,31 +424,27 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, sha: str, shape: str,
         con.execute(f"delete from {raw_table} where file_sha256 = ?", [sha])
         con.execute("delete from raw.export_quarantine where file_sha256 = ?", [sha])
         _supersede(con, sha, source_kind, partitions)
-        values = ", ".join("?" if c in ("file_sha256", "source_file")
-                           else f"t_{c}" if c in TEXT_COLUMNS else c for c in columns)
+        # _export_typed is in source_row order already: no sort before the inserts
+        values = ", ".join("?" if c in ("file_sha256", "source_file") else c for c in columns)
         con.execute(
             f"insert into {raw_table} ({', '.join(columns)}) "
-            f"select {values} from _export_typed "
-            f"where reason is null order by source_row",
+            f"select {values} from _export_typed where reason is null",
             [sha, source],
         )
         con.execute(
             "insert into raw.export_quarantine "
             "(file_sha256, source_file, source_row, raw_values, reason, source_sheet) "
             "select ?, ?, source_row, raw_values, reason, source_sheet from _export_typed "
-            "where reason is not null order by source_row",
+            "where reason is not null",
             [sha, source],
         )
-        read_n, loaded, quarantined = con.execute(
-            "select count(*), count(*) filter (where reason is null), "
-            "count(*) filter (where reason is not null) from _export_typed"
-        ).fetchone()
         duplicates = 0
-        if shape == SHAPE_DOSSIERS:
+        if shape == SHAPE_DOSSIERS and loaded:
+            # this file's codes (few) against the other files' rows, not the other way round
             duplicates = con.execute(
-                "select count(distinct d.dossier_code) from raw.export_dossiers d "
-                "where d.file_sha256 = ? and exists (select 1 from raw.export_dossiers o "
-                "where o.dossier_code = d.dossier_code and o.file_sha256 <> d.file_sha256)",
+                "select count(*) from (select distinct dossier_code from _export_typed "
+                "where reason is null) d where exists (select 1 from raw.export_dossiers o "
+                "where o.dossier_code = d.dossier_code and o.file_sha256 <> ?)",
                 [sha],
             ).fetchone()[0]
         con.execute(
@@ -407,11 +455,12 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, sha: str, shape: str,
              json.dumps(checks, ensure_ascii=False) if checks else None, duplicates],
         )
     return ExportLoadResult(source, sha, shape, read_n, loaded, quarantined, partitions,
-                            False, _reasons(con, sha), duplicates, blank, totals, checks)
+                            False, reasons, duplicates, blank, totals, checks)
+
 
 def landed_exports(exports_landing: Path, month: str) -> list[Path]:
-    """Files landed for a month: exports_landing/<agency>/<month>/*.csv|*.xlsx, sorted."""
+    """Files landed for a month: exports_landing/<agency>/<month>/*.csv|*.xlsx|*.xls, sorted."""
     return sorted(
         p for p in Path(exports_landing).glob(f"*/{month}/*")
-        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx")
+        if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES
     )

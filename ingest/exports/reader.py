@@ -1,9 +1,10 @@
 """Read one export file into DuckDB temp tables of varchar columns, one per table in it.
 
 Python only looks at the first lines (encoding, delimiter, title and header rows); DuckDB
-reads a CSV's body, so large CSVs stream instead of passing through a Python loop. An
-XLSX is read sheet by sheet with openpyxl and handed to DuckDB as one Arrow table per
-sheet. Each sheet with a recognisable header is a separate table.
+reads a CSV's body straight from the file (a legacy-encoded CSV is first transcoded to a
+scratch UTF-8 file in 1 MiB chunks), so a large CSV never passes through Python. A
+workbook (XLSX, or XLS from Excel 97-2003) is read sheet by sheet with calamine and handed
+to DuckDB in Arrow batches; each sheet with a recognisable header is a separate table.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from itertools import chain, islice
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from ingest.exports.encodings import (
     EncodingError,
@@ -30,7 +32,9 @@ from ingest.exports.headers import FoundHeader, HeaderMap, find_header
 HEAD_BYTES = 64 * 1024  # enough for title rows plus the header
 HEAD_ROWS = 30  # the header must appear within this many rows
 SPARE_COLUMNS = 8  # catch rows with more values than headers instead of truncating them
-CHUNK = 1 << 20
+SHEET_BATCH_ROWS = 50_000  # workbook rows handed to DuckDB per Arrow batch
+LEGACY_SAMPLE_ROWS = 500  # workbook rows judged for legacy-font text
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -48,17 +52,17 @@ class ReadExport:
     encoding: str
     width: int  # number of value columns c0..c{width-1}, spare ones included
     shape: str = "dossiers"
-    sheet: str | None = None  # XLSX sheet name; None for CSV
+    sheet: str | None = None  # workbook sheet name; None for CSV
     title: str = ""  # text of the rows above the header
 
 
-def detect_encoding(path: Path) -> str:
+def detect_encoding(path: Path, whole_file: bool = True) -> str:
     """'utf-8-sig', 'utf-8', 'cp1258', 'tcvn3' or 'vni'; ExportError when none fits."""
     with open(path, "rb") as handle:
         if not handle.read(4).strip():
             raise ExportError(f"{path}: file is empty")
     try:
-        return detect_file_encoding(path)
+        return detect_file_encoding(path, whole_file)
     except EncodingError as error:
         raise ExportError(f"{path}: {error}") from error
 
@@ -94,7 +98,21 @@ def _find_csv_header(path: Path, text: str) -> tuple[str, int, FoundHeader]:
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str,
               workdir: Path) -> list[ReadExport]:
-    encoding = detect_encoding(path)
+    # A file whose first MiB is UTF-8 is read as UTF-8 straight away: DuckDB checks the rest
+    # as it reads, and only if it finds invalid UTF-8 is the whole file examined.
+    encoding = detect_encoding(path, whole_file=False)
+    try:
+        return _read_csv_as(con, path, table, workdir, encoding, tentative=True)
+    except _NotUtf8:
+        return _read_csv_as(con, path, table, workdir, detect_encoding(path))
+
+
+class _NotUtf8(Exception):
+    """DuckDB found invalid UTF-8 past the sample that looked like UTF-8."""
+
+
+def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
+                 encoding: str, tentative: bool = False) -> list[ReadExport]:
     source = path
     if encoding not in ("utf-8", "utf-8-sig"):
         # DuckDB reads UTF-8 only: transcode in chunks to a scratch file (NFC comes later, in SQL).
@@ -114,83 +132,136 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str,
             [str(source), delimiter, skip],
         )
     except duckdb.Error as error:
+        if tentative and encoding == "utf-8" and "invalid unicode" in str(error).lower():
+            raise _NotUtf8 from error
         raise ExportError(f"{path}: unreadable CSV body: {error}") from error
     return [ReadExport(table, found.header, encoding, width, found.shape, None, found.title)]
 
 
 def _cell_text(value: object) -> str | None:
-    """XLSX cell as text: dates as ISO, whole floats without '.0' (codes, counts)."""
-    if value is None:
+    """Workbook cell as text: dates as ISO, whole floats without '.0' (codes, counts); an
+    empty cell (calamine gives '') as null."""
+    if value is None or value == "":
         return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
-        return value.isoformat()
+        # calamine gives a date for a date cell at midnight: read it as midnight (as a
+        # datetime cell), not as a bare date, which would mean "by the end of the day"
+        return value.strftime("%Y-%m-%d 00:00:00")
     if isinstance(value, time):
         return value.strftime("%H:%M:%S")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, timedelta):
+        return str(value)
     return str(value)
 
 
-def _sheet_rows(sheet) -> list[list[str | None]]:
-    """All rows of a sheet as text; text typed in a legacy font (TCVN3, VNI) converted."""
-    rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    sample = [c for row in rows[:500] for c in row if c and not c.isascii()]
-    legacy = repair_legacy_text(sample)
-    if legacy:
-        rows = [[fix_cell(c, legacy) if c and not c.isascii() else c for c in row]
-                for row in rows]
-    return rows
+def _row_text(row: list) -> list[str | None]:
+    return [_cell_text(v) for v in row]
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[ReadExport]:
-    """Every sheet with a header of either shape, in workbook order; the file's shape is the
-    first such sheet's, sheets of the other shape are left out."""
-    import openpyxl  # only XLSX needs it
+def _legacy_fixer(legacy: str | None) -> Callable[[list], list]:
+    """Row -> row with its non-ASCII cells converted from a legacy font (or unchanged)."""
+    if legacy is None:
+        return lambda row: row
+    return lambda row: [fix_cell(c, legacy) if c and not c.isascii() else c for c in row]
 
+
+def _batches(rows: Iterator[list], size: int) -> Iterator[list[list]]:
+    batch: list[list] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, name: str, width: int,
+                 rows: Iterator[list[str | None]]) -> None:
+    """Append text rows to temp table `name` (c0..c{width-1}) in Arrow batches, in order."""
+    import pyarrow as pa  # only workbooks need it (and it costs ~35 MiB to import)
+
+    con.execute(f"create or replace temp table {name} ("
+                + ", ".join(f"c{i} varchar" for i in range(width)) + ")")
+    for batch in _batches(rows, SHEET_BATCH_ROWS):
+        columns = {f"c{i}": pa.array([(r[i] if i < len(r) else None) for r in batch],
+                                     pa.string()) for i in range(width)}
+        con.register("_sheet_arrow", pa.table(columns))
+        try:
+            con.execute(f"insert into {name} select * from _sheet_arrow")
+        finally:
+            con.unregister("_sheet_arrow")
+
+
+def _read_workbook(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[ReadExport]:
+    """XLSX or XLS (Excel 97-2003), read with calamine: every worksheet with a header of
+    either shape, in workbook order; the file's shape is the first such sheet's, sheets of
+    the other shape are left out. Rows stream into DuckDB in batches below the header."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    kind = path.suffix.lower().lstrip(".").upper()
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for broken files
-        raise ExportError(f"{path}: unreadable XLSX: {error}") from error
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises several types for broken files
+        raise ExportError(f"{path}: unreadable {kind}: {error}") from error
     reads: list[ReadExport] = []
     try:
-        for sheet in book.worksheets:
-            rows = _sheet_rows(sheet)
-            found = find_header(rows[: HEAD_ROWS + 2])
-            if found is None or (reads and found.shape != reads[0].shape):
-                continue
-            width = len(found.header.names) + SPARE_COLUMNS
-            body = rows[found.rows:]
-            columns = {
-                f"c{i}": pa.array([(r[i] if i < len(r) else None) for r in body], pa.string())
-                for i in range(width)
-            }
-            name = f"{table}_{len(reads)}"
-            con.register("_xlsx_arrow", pa.table(columns))
-            con.execute(f"create or replace temp table {name} as select * from _xlsx_arrow")
-            con.unregister("_xlsx_arrow")
-            reads.append(ReadExport(name, found.header, "xlsx", width, found.shape,
-                                    sheet.title, found.title))
-    finally:
-        book.close()
+        with book:
+            for meta in book.sheets_metadata:
+                if meta.typ == SheetTypeEnum.WorkSheet:
+                    _read_sheet(con, path, kind, book, meta.name, table, reads)
+    except BaseException:
+        for read in reads:
+            con.execute(f"drop table if exists {read.table}")
+        raise
     if not reads:
         raise _no_header(path)
     return reads
 
 
-def read_export(
-    con: duckdb.DuckDBPyConnection, path: Path, table: str = "_export_src"
-) -> list[ReadExport]:
-    """Load the file's rows below its header(s) as text into temp tables (row order kept)."""
+def _read_sheet(con: duckdb.DuckDBPyConnection, path: Path, kind: str, book, sheet: str,
+                table: str, reads: list[ReadExport]) -> None:
+    """One worksheet into temp table {table}_{n} when it has a header of the file's shape."""
+    try:
+        rows = book.get_sheet_by_name(sheet).iter_rows()
+        head = [_row_text(r) for r in islice(rows, LEGACY_SAMPLE_ROWS)]
+    except Exception as error:  # calamine raises several types for broken sheets
+        raise ExportError(f"{path}: unreadable {kind} sheet {sheet!r}: {error}") from error
+    # Text typed in a legacy font (TCVN3, VNI) is converted, judged on the first rows.
+    fix = _legacy_fixer(repair_legacy_text([c for r in head for c in r if c and not c.isascii()]))
+    head = [fix(r) for r in head]
+    found = find_header(head[: HEAD_ROWS + 2])
+    if found is None or (reads and found.shape != reads[0].shape):
+        return
+    width = len(found.header.names) + SPARE_COLUMNS
+    name = f"{table}_{len(reads)}"
+    reads.append(ReadExport(name, found.header, kind.lower(), width, found.shape, sheet,
+                            found.title))
+    _insert_rows(con, name, width, chain(head[found.rows:], (fix(_row_text(r)) for r in rows)))
+
+
+def read_export(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_export_src",
+                scratch: Path | None = None) -> list[ReadExport]:
+    """Load the file's rows below its header(s) as text into temp tables (row order kept).
+
+    `scratch`: a folder for the transcoded copy of a legacy-encoded CSV (default: a
+    temporary folder removed on return)."""
     if not path.is_file():
         raise ExportError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise ExportError(f"{path}: file is empty")
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _read_xlsx(con, path, table)
+    if suffix in WORKBOOK_SUFFIXES:
+        return _read_workbook(con, path, table)
     if suffix in (".csv", ".txt", ".tsv"):
+        if scratch is not None:
+            return _read_csv(con, path, table, scratch)
         with tempfile.TemporaryDirectory(prefix="cchc-export-") as workdir:
             return _read_csv(con, path, table, Path(workdir))
-    raise ExportError(f"{path}: unsupported file type {suffix!r} (expected .csv or .xlsx)")
+    raise ExportError(f"{path}: unsupported file type {suffix!r} (expected .csv, .xlsx or .xls)")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
 from ingest.exports.headers import aggregate_aliases
+
+_STATE: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict] = (
+    weakref.WeakKeyDictionary())
 
 # Columns added to the raw export tables after their first release (see RAW_DDL): an older
 # warehouse file gets them on its next load, appended so the column order matches RAW_DDL.
@@ -19,10 +28,24 @@ ADDED_COLUMNS: dict[str, list[str]] = {
 }
 
 
+def connection_state(con: duckdb.DuckDBPyConnection) -> dict:
+    """What this module already set up on a connection (temp macros, reference tables,
+    added columns): per-connection work done once, not once per file."""
+    return _STATE.setdefault(con, {})
+
+
 def ensure_export_columns(con: duckdb.DuckDBPyConnection) -> None:
+    state = connection_state(con)
+    if state.get("columns"):
+        return
+    have = set(con.execute(
+        "select table_name || '.' || column_name from duckdb_columns() "
+        "where schema_name = 'raw'").fetchall())
     for table, columns in ADDED_COLUMNS.items():
         for column in columns:
-            con.execute(f"alter table raw.{table} add column if not exists {column}")
+            if (f"{table}.{column.split()[0]}",) not in have:
+                con.execute(f"alter table raw.{table} add column if not exists {column}")
+    state["columns"] = True
 
 
 def quote(text: str) -> str:
@@ -37,11 +60,33 @@ def json_object(pairs: list[tuple[str, str]]) -> str:
 
 def blank_condition(width: int) -> str:
     """A row whose every cell is empty (blank rows are skipped, not read)."""
-    return " and ".join(f"nullif(trim(c{i}), '') is null" for i in range(width))
+    return " and ".join(f"(c{i} is null or trim(c{i}) = '')" for i in range(width))
+
+
+# Code points NFC never changes, never combines with and never reorders: ASCII and the
+# Latin blocks (every precomposed Vietnamese letter), Latin Extended Additional, general
+# punctuation (less the two quads) and currency signs (tests/ingest/exports checks this
+# against unicodedata). Text made only of them is NFC already, so nfc_normalize, which
+# costs about ten times a regular-expression scan on Vietnamese text, runs only on cells
+# with another character (a combining mark of NFD text, another script, ...).
+NFC_STABLE_RANGES = ((0x0000, 0x02FF), (0x1E00, 0x1EFF), (0x2002, 0x2064), (0x20A0, 0x20C0))
+_NFC_SUSPECT = "[^" + "".join(f"\\x{{{a:04X}}}-\\x{{{b:04X}}}" for a, b in NFC_STABLE_RANGES) + "]"
+SHARED_MACROS = f"""
+create or replace temp macro cchc_nfc(s) as
+    case when regexp_matches(s, '{_NFC_SUSPECT}') then nfc_normalize(s) else s end;
+"""
+
+
+def ensure_macros(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+    """Run the CREATE MACRO statements `sql` once per connection (under `name`)."""
+    state = connection_state(con)
+    if state.get(("macros", name)) != sql:
+        con.execute(sql)
+        state[("macros", name)] = sql
 
 
 def _key(sql: str) -> str:
-    plain = f"strip_accents(replace(replace(nfc_normalize({sql}), 'Đ', 'D'), 'đ', 'd'))"
+    plain = f"strip_accents(replace(replace(cchc_nfc({sql}), 'Đ', 'D'), 'đ', 'd'))"
     return f"regexp_replace(lower({plain}), '[^a-z0-9]+', '', 'g')"
 
 
@@ -56,23 +101,139 @@ def total_condition(width: int) -> str:
             f"'({labels})[0-9]*(hoso)?'), false) else false end")
 
 
-def reference_views(con: duckdb.DuckDBPyConnection, reference_dir: Path | None) -> tuple[bool, bool]:
-    """Temp views _ref_agencies and _ref_procedures over the seed CSVs (read by DuckDB
-    inside the statements that use them); (agencies present, procedures present)."""
-    found = []
-    for view, name, select in (
-        ("_ref_agencies", "agencies.csv",
-         "agency_code, agency_name, try_cast(valid_from as date) as valid_from, "
-         "try_cast(valid_to as date) as valid_to"),
-        ("_ref_procedures", "procedures.csv", "procedure_code"),
-    ):
+REFERENCE_TABLES = (
+    ("_ref_agencies", "agencies.csv",
+     "agency_code, agency_name, try_cast(valid_from as date) as valid_from, "
+     "try_cast(valid_to as date) as valid_to"),
+    ("_ref_procedures", "procedures.csv", "distinct procedure_code"),
+)
+
+
+def reference_tables(con: duckdb.DuckDBPyConnection,
+                     reference_dir: Path | None) -> tuple[bool, bool]:
+    """Temp tables _ref_agencies (and _ref_agency_periods: one row per code) and
+    _ref_procedures from the seed CSVs; (agencies present, procedures present). Read once
+    per connection and again only when a seed file changes
+    (path, size or modification time), so a batch of small files does not re-read them."""
+    state = connection_state(con)
+    found: list[bool] = []
+    for table, name, select in REFERENCE_TABLES:
         path = Path(reference_dir) / name if reference_dir else None
         if path is None or not path.is_file():
             found.append(False)
             continue
-        con.execute(
-            f"create or replace temp view {view} as select {select} "
-            f"from read_csv({quote(str(path))}, header=true, all_varchar=true)"
-        )
+        stat = path.stat()
+        signature = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        if state.get(table) != signature:
+            con.execute(
+                f"create or replace temp table {table} as select {select} "
+                f"from read_csv({quote(str(path))}, header=true, all_varchar=true)")
+            if table == "_ref_agencies":
+                # one row per code with its validity periods, for a plain equi-join
+                con.execute(
+                    "create or replace temp table _ref_agency_periods as select agency_code, "
+                    "list({'valid_from': valid_from, 'valid_to': valid_to}) as periods "
+                    "from _ref_agencies group by agency_code")
+            state[table] = signature
         found.append(True)
     return found[0], found[1]
+
+
+_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _bytes(setting: str) -> int | None:
+    match = re.fullmatch(r"\s*([\d.]+)\s*([a-zA-Z]*)\s*", setting)
+    if not match or match[2].lower() not in _UNITS:
+        return None
+    return int(float(match[1]) * _UNITS[match[2].lower()])
+
+
+@contextlib.contextmanager
+def memory_budget(con: duckdb.DuckDBPyConnection, limit: str | None,
+                  spill_dir: Path) -> Iterator[None]:
+    """Lower DuckDB's memory_limit to `limit` for the duration of a load (never raise it),
+    so large files spill to the temp directory instead of growing the process; a connection
+    without a temp directory spills to `spill_dir`. The previous settings are restored.
+    limit=None: leave the settings alone."""
+    if limit is None:
+        yield
+        return
+    current, temp_dir = con.execute(
+        "select current_setting('memory_limit'), current_setting('temp_directory')").fetchone()
+    wanted, have = _bytes(limit), _bytes(current)
+    lower = wanted is not None and (have is None or have > wanted)
+    if lower:
+        con.execute(f"set memory_limit = {quote(limit)}")
+    if not temp_dir:
+        con.execute(f"set temp_directory = {quote(str(spill_dir))}")
+    try:
+        yield
+    finally:
+        if lower:
+            # the setting reads back rounded ("18.8 GiB"): reset the default exactly
+            if current == _default_memory_limit():
+                con.execute("reset memory_limit")
+            else:
+                con.execute(f"set memory_limit = {quote(current)}")
+        if not temp_dir:
+            con.execute("set temp_directory = ''")
+
+
+@cache
+def _default_memory_limit() -> str:
+    with duckdb.connect() as fresh:
+        return fresh.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+# --- Data rows and their numbers ------------------------------------------------------------
+
+SKIP_LIST_MAX = 256  # skipped rows numbered by a list lookup; beyond, by a window
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """A read table's rows: all, blank, total, and the rowids of the blank and total rows
+    (None when there are more than SKIP_LIST_MAX of them)."""
+
+    rows: int
+    blank: int
+    total: int
+    skipped: tuple[int, ...] | None
+
+    @property
+    def data(self) -> int:
+        return self.rows - self.blank - self.total
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, table: str, width: int) -> TableRows:
+    """Which rows are blank or total rows (they are skipped, not read): a filter, so the
+    conditions stop at the first cell that decides, and only skipped rows come back."""
+    blank, total = blank_condition(width), total_condition(width)
+    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    skipped, blanks, skips = con.execute(
+        f"select list(_pos order by _pos), count(*) filter (where _b), count(*) "
+        f"from (select rowid as _pos, ({blank}) as _b from {table} where ({blank}) or ({total}))"
+    ).fetchone()
+    return TableRows(rows, blanks, skips - blanks,
+                     tuple(skipped or ()) if skips <= SKIP_LIST_MAX else None)
+
+
+def data_rows(table: str, width: int, rows: TableRows, offset: int) -> str:
+    """SELECT of the table's data rows in file order: source_row (offset + 1, 2, ...) and
+    c0..c{width-1}. Rows stay in rowid order and nothing is sorted: a data row's number is
+    its rowid less the skipped rows before it; only a table with very many blank rows falls
+    back to numbering by a window over rowid."""
+    columns = ", ".join(f"c{i}" for i in range(width))
+    if rows.skipped is None:
+        return (f"select cast({offset} + row_number() over (order by _pos) as integer) "
+                f"as source_row, {columns} from (select rowid as _pos, * from {table}) "
+                f"where not ({blank_condition(width)}) and not ({total_condition(width)})")
+    if not rows.skipped:
+        return f"select cast({offset} + rowid + 1 as integer) as source_row, {columns} from {table}"
+    skipped = "[" + ", ".join(str(int(p)) for p in rows.skipped) + "]::bigint[]"
+    return (f"select cast({offset} + _pos + 1 - len(list_filter({skipped}, lambda p: p < _pos))"
+            f" as integer) as source_row, {columns} "
+            f"from (select rowid as _pos, * from {table}) "
+            f"where not list_contains({skipped}, _pos)")

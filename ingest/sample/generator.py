@@ -6,13 +6,22 @@
 ``out_dir/generation_manifest.json`` (parameters, calibrated totals, and per file the rows
 written and every injected defect by kind).
 
+Commune People's Committees work in the provincial one-stop portal, which exports the
+dossiers of all communes of a district together: one dossier file per district and month,
+``out_dir/cap-xa-<district committee>/<yyyy-mm>/hoso_cap-xa-<district committee>_<yyyymm>``,
+whose rows name their own commune in "Don vi xu ly" (the loader partitions each row by
+its agency and received month, never by the folder). A commune's aggregated form stays
+its own file in its own folder (``out_dir/<commune>/<yyyy-mm>/bieu_II06a_...``).
+
 - Calibrated: the counts come from `plan.build_plan` (largest-remainder allocation of the
   report's totals); rows are drawn only to fill those counts in, so the clean rows of a
   full year at scale 1.0 add up to the report's numbers exactly.
-- Deterministic: one numpy Generator per (seed, agency, month), no wall clock; regenerating
-  gives byte-identical files, and a month's rows do not depend on which months are written.
-- Streaming: one agency-month is in memory at a time (plus the dossiers still open from
-  earlier months, for the form's carried-over column); CSVs are written by DuckDB.
+- Deterministic: one numpy Generator per (seed, agency, month) for the rows and one per
+  (seed, file, month, format) for the defects, no wall clock; regenerating gives
+  byte-identical files, and a month's rows do not depend on which months are written.
+- Streaming: one file's month (an agency's, or a district's communes') is in memory at a
+  time (plus the dossiers still open from earlier months, for the form's carried-over
+  column); CSVs are written by DuckDB.
 - Messiness: defective rows are *added* to the clean ones (never replace them), so the
   rows that load still reproduce the calibration; the manifest says how many of each kind.
 """
@@ -77,6 +86,12 @@ ROW_DEFECTS = (
 FILE_DEFECTS = ("cp1258", "tcvn3", "vni", "title_rows", "blank_rows", "total_row")
 ALL_DEFECTS = ROW_DEFECTS + FILE_DEFECTS
 UNKNOWN_AGENCY = "000.99.99.H34"
+# Landing folder of a district's commune-level portal export: PORTAL_PREFIX + district
+# committee code ("cap xa" = commune level). Not an agency code on purpose: nothing may
+# read an agency from it (the rows carry theirs).
+PORTAL_PREFIX = "cap-xa-"
+PORTAL_KIND = "commune_committee"
+PORTAL_STREAM = 100_000
 UNKNOWN_PROCEDURE = "1.999999"
 TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 MINUTES_PER_DAY = 1440
@@ -147,6 +162,23 @@ class Cell:
 
     def __len__(self) -> int:
         return len(self.proc)
+
+
+@dataclass
+class ExportFile:
+    """The clean dossiers one dossier export holds: one agency's month, or (portal) the
+    month of every commune of a district, rows in order of receipt."""
+
+    folder: str  # landing folder name: the agency code, or PORTAL_PREFIX + district code
+    label: str  # who the file is about, for title rows
+    stream: int  # random stream of the file's defects
+    month: int
+    cells: list[Cell]
+    portal: str | None = None  # district committee code of a portal export
+
+    @property
+    def clean_rows(self) -> int:
+        return sum(len(c) for c in self.cells)
 
 
 def _draw_days(rng: np.random.Generator, year: int, month: int, first: int, last: int,
@@ -301,6 +333,51 @@ def dossier_table(plan: Plan, cell: Cell) -> pa.Table:
     return pa.table(columns)
 
 
+def export_table(plan: Plan, export: ExportFile) -> pa.Table:
+    """The file's clean rows: one cell's, or several cells' merged in order of receipt
+    (ties keep the agencies' order)."""
+    cells = [c for c in export.cells if len(c)]
+    if len(cells) == 1:
+        return dossier_table(plan, cells[0])
+    table = pa.concat_tables([dossier_table(plan, c) for c in cells])
+    order = np.argsort(np.concatenate([c.received for c in cells]), kind="stable")
+    return table.take(pa.array(order))
+
+
+@dataclass
+class ExportUnit:
+    """Who files one series of dossier exports: an agency, or a district's communes."""
+
+    folder: str
+    label: str
+    stream: int
+    members: list[Agency]
+    portal: str | None = None
+
+
+def export_units(agencies: Sequence[Agency]) -> list[ExportUnit]:
+    """One unit per agency, except commune committees: one portal unit per district (in
+    the place of the district's first commune). Defect streams: the agency's index, or
+    PORTAL_STREAM + district number for a portal (agency indices stay far below it)."""
+    by_code = {a.code: a for a in agencies}
+    units: list[ExportUnit] = []
+    portals: dict[str, ExportUnit] = {}
+    for agency in agencies:
+        if agency.kind != PORTAL_KIND:
+            units.append(ExportUnit(agency.code, agency.name, agency.index, [agency]))
+            continue
+        district = agency.code.split(".")[2]
+        if district not in portals:
+            committee = f"000.00.{district}.H34"
+            name = by_code[committee].name if committee in by_code else f"huyện {district}"
+            portals[district] = ExportUnit(
+                f"{PORTAL_PREFIX}{committee}", f"UBND cấp xã - {name.removeprefix('UBND ')}",
+                PORTAL_STREAM + int(district), [], committee)
+            units.append(portals[district])
+        portals[district].members.append(agency)
+    return units
+
+
 # --- the aggregated form ----------------------------------------------------------------
 
 
@@ -387,18 +464,22 @@ def _cp1258(text: str) -> bytes:
     return "".join(out).encode("cp1258")
 
 
-def _defect_rows(rng: np.random.Generator, table: pa.Table, cell: Cell, counts: dict[str, int],
-                 previous_codes: Sequence[str], date_only_due: bool) -> list[dict[str, str | None]]:
-    """Extra rows, each a copy of a clean row of the file broken in exactly one way."""
+def _defect_rows(rng: np.random.Generator, table: pa.Table, export: ExportFile,
+                 counts: dict[str, int], previous_codes: Sequence[str],
+                 date_only_due: bool) -> list[dict[str, str | None]]:
+    """Extra rows, each a copy of a clean row of the file broken in exactly one way; a copy
+    gets the next dossier code of its row's agency (codes stay unique per agency)."""
     rows = table.to_pylist()
     out: list[dict[str, str | None]] = []
-    serial = len(cell)
+    serial = {c.agency.code: len(c) for c in export.cells if len(c)}
+    prefix = {c.agency.code: c.code[0].rsplit("-", 1)[0] for c in export.cells if len(c)}
     for kind in ROW_DEFECTS:
         for _ in range(counts.get(kind, 0)):
             pick = int(rng.integers(len(rows)))
             row = dict(rows[pick])
-            serial += 1
-            row["Mã hồ sơ"] = cell.code[0].rsplit("-", 1)[0] + f"-{serial:06d}"
+            agency = row["Đơn vị xử lý"]
+            serial[agency] += 1
+            row["Mã hồ sơ"] = f"{prefix[agency]}-{serial[agency]:06d}"
             received = datetime.strptime(row["Ngày tiếp nhận"], "%d/%m/%Y %H:%M")
             if kind == "invalid_date_unparseable":
                 row["Ngày tiếp nhận"] = rng.choice(["không rõ", "32/13/2020", "2020/00/00", "??/??/????"])
@@ -589,10 +670,14 @@ def _choice(value: str | Sequence[str], allowed: tuple[str, ...], what: str) -> 
 def _check_xlsx_size(plan: Plan, months: list[int], formats: list[str]) -> None:
     if "xlsx" not in formats:
         return
-    cells = plan.received[:, [m - 1 for m in months]]
+    received = plan.received[:, [m - 1 for m in months]]
+    # rows per file: an agency-month, or a portal's district-month
+    cells = np.array([received[[a.index for a in unit.members]].sum(axis=0)
+                      for unit in export_units(plan.agencies)])
     if cells.max(initial=0) > XLSX_MAX_ROWS_PER_FILE or cells.sum() > XLSX_MAX_ROWS_TOTAL:
         raise GenerationError(
-            f"XLSX refused: the largest agency-month would have {int(cells.max()):,} rows and all "
+            f"XLSX refused: the largest file (agency-month, or a portal's district-month) would "
+            f"have {int(cells.max()):,} rows and all "
             f"files {int(cells.sum()):,} (limits {XLSX_MAX_ROWS_PER_FILE:,} per file, "
             f"{XLSX_MAX_ROWS_TOTAL:,} in all); use --format csv or a smaller --scale")
 
@@ -630,38 +715,49 @@ def generate_exports(
     files: dict[str, dict] = {}
     csv_writer = CsvWriter()
     try:
-        for agency in plan.agencies:
-            if agencies is not None and agency.code not in agencies:
+        for unit in export_units(plan.agencies):
+            members = [a for a in unit.members if agencies is None or a.code in agencies]
+            if not members:
                 continue  # the plan still covers every agency: a subset keeps its numbers
-            carry = OpenDossiers.empty()
+            carry = {a.code: OpenDossiers.empty() for a in members}
             previous_codes: list[str] = []
-            prof = profile(agency)
+            prof = profile(members[0])
             for month in range(1, 13):
-                if not plan.received[agency.index, month - 1] and not len(carry.field):
-                    previous_codes = []
-                    continue
-                cell = build_cell(plan, agency, month, seed)
-                agg_rows, carry = aggregate_rows(plan, cell, carry)
-                if month in month_list:
-                    folder = out_dir / agency.code / f"{year}-{month:02d}"
-                    stem = f"{agency.code}_{year}{month:02d}"
-                    if "dossiers" in shape_list and len(cell):
-                        table = dossier_table(plan, cell)
+                built: list[tuple[Cell, list[list]]] = []
+                for agency in members:
+                    if not plan.received[agency.index, month - 1] and not len(carry[agency.code].field):
+                        continue
+                    cell = build_cell(plan, agency, month, seed)
+                    agg_rows, carry[agency.code] = aggregate_rows(plan, cell, carry[agency.code])
+                    built.append((cell, agg_rows))
+                if month in month_list and built:
+                    export = ExportFile(unit.folder, unit.label, unit.stream, month,
+                                        [cell for cell, _ in built], unit.portal)
+                    stem = f"{unit.folder}_{year}{month:02d}"
+                    folder = out_dir / unit.folder / f"{year}-{month:02d}"
+                    if "dossiers" in shape_list and export.clean_rows:
+                        table = export_table(plan, export)
                         for fmt in format_list:
                             path = folder / f"hoso_{stem}.{fmt}"
                             files[path.relative_to(out_dir).as_posix()] = _write_dossiers(
-                                csv_writer, path, plan, cell, table, fmt, seed, messiness, kinds,
+                                csv_writer, path, plan, export, table, fmt, seed, messiness, kinds,
                                 previous_codes, prof, legacy_ok)
                             written.append(path)
-                    if "aggregate" in shape_list and agg_rows:
-                        for fmt in format_list:
-                            path = folder / f"bieu_II06a_{stem}.{fmt}"
-                            files[path.relative_to(out_dir).as_posix()] = _write_aggregate(
-                                csv_writer, path, agency, year, month, agg_rows, fmt)
-                            written.append(path)
-                previous_codes = cell.code
+                    if "aggregate" in shape_list:
+                        for cell, agg_rows in built:
+                            if not agg_rows:
+                                continue
+                            agency = cell.agency
+                            for fmt in format_list:
+                                path = (out_dir / agency.code / f"{year}-{month:02d}"
+                                        / f"bieu_II06a_{agency.code}_{year}{month:02d}.{fmt}")
+                                files[path.relative_to(out_dir).as_posix()] = _write_aggregate(
+                                    csv_writer, path, agency, year, month, agg_rows, fmt)
+                                written.append(path)
+                previous_codes = [code for cell, _ in built for code in cell.code]
                 if progress is not None:
-                    progress(agency, month, len(cell))
+                    for cell, _ in built:
+                        progress(cell.agency, month, len(cell))
     finally:
         csv_writer.close()
     manifest = {
@@ -686,13 +782,14 @@ def generate_exports(
     return written
 
 
-def _write_dossiers(writer: CsvWriter, path: Path, plan: Plan, cell: Cell, table: pa.Table,
-                    fmt: str, seed: int, messiness: float, kinds: Sequence[str],
+def _write_dossiers(writer: CsvWriter, path: Path, plan: Plan, export: ExportFile,
+                    table: pa.Table, fmt: str, seed: int, messiness: float, kinds: Sequence[str],
                     previous_codes: Sequence[str], prof: Profile, legacy_ok: bool) -> dict:
-    rng = np.random.default_rng([seed, cell.agency.index, cell.month, 1 + FORMATS.index(fmt)])
-    counts = (_defect_counts(rng, len(cell), messiness, kinds, bool(previous_codes), fmt, legacy_ok)
+    n_clean = export.clean_rows
+    rng = np.random.default_rng([seed, export.stream, export.month, 1 + FORMATS.index(fmt)])
+    counts = (_defect_counts(rng, n_clean, messiness, kinds, bool(previous_codes), fmt, legacy_ok)
               if messiness else {})
-    extra = _defect_rows(rng, table, cell, counts, previous_codes, prof.date_only_due)
+    extra = _defect_rows(rng, table, export, counts, previous_codes, prof.date_only_due)
     n_blank = counts.get("blank_rows", 0)
     body = table
     if extra or n_blank:
@@ -707,8 +804,8 @@ def _write_dossiers(writer: CsvWriter, path: Path, plan: Plan, cell: Cell, table
     title = []
     if counts.get("title_rows"):
         title = ["ỦY BAN NHÂN DÂN TỈNH KHÁNH HÒA",
-                 f"DANH SÁCH HỒ SƠ TIẾP NHẬN - {cell.agency.name.upper()}",
-                 f"Tháng {cell.month:02d}/{plan.year}"][-counts["title_rows"]:]
+                 f"DANH SÁCH HỒ SƠ TIẾP NHẬN - {export.label.upper()}",
+                 f"Tháng {export.month:02d}/{plan.year}"][-counts["title_rows"]:]
     encoding = next((k for k in ("cp1258", "tcvn3", "vni") if counts.get(k)), "utf-8")
     if fmt == "csv":
         writer.write(body, path, title=title, encoding=encoding, bom=prof.bom and encoding == "utf-8")
@@ -716,16 +813,22 @@ def _write_dossiers(writer: CsvWriter, path: Path, plan: Plan, cell: Cell, table
         header = body.column_names
         columns = body.to_pydict()
         rows = ([_xlsx_value(columns[c][i], c) for c in header] for i in range(len(body)))
-        total = [TOTAL_LABEL, f"{len(cell) + len(extra)} hồ sơ"] if counts.get("total_row") else None
+        total = [TOTAL_LABEL, f"{n_clean + len(extra)} hồ sơ"] if counts.get("total_row") else None
         write_xlsx(path, header, rows, title=title, total=total)
-    return {
+    info = {
         "shape": "dossiers", "format": fmt,
         "encoding": "utf-8-sig" if (prof.bom and encoding == "utf-8" and fmt == "csv") else
         (encoding if fmt == "csv" else "xlsx"),
-        "agency": cell.agency.code, "month": f"{plan.year}-{cell.month:02d}",
-        "rows": len(cell) + len(extra), "clean_rows": len(cell),
+        "month": f"{plan.year}-{export.month:02d}",
+        "rows": n_clean + len(extra), "clean_rows": n_clean,
         "defects": dict(sorted(counts.items())),
     }
+    if export.portal is None:
+        info["agency"] = export.cells[0].agency.code
+    else:  # clean rows per commune (codes <agency>-<yyyymm>-000001.. as in single files)
+        info["portal"] = export.portal
+        info["agencies"] = {c.agency.code: len(c) for c in export.cells if len(c)}
+    return info
 
 
 def _write_aggregate(writer: CsvWriter, path: Path, agency: Agency, year: int, month: int,

@@ -172,8 +172,19 @@ def load_agencies(reference_dir: Path, cat: Catalog) -> list[Agency]:
     return out
 
 
-def _resolved_and_late_at_full_scale(agencies: list[Agency], cal: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Per-agency resolved and late dossiers over the year at scale 1.0 (exact integers)."""
+def _year_share(agency: Agency, year: int) -> float:
+    """Share of the year's days on which the agency existed."""
+    days = sum(last - first + 1 for first, last in
+               (agency.active_days(year, m) for m in range(1, 13)))
+    return days / (366 if calendar.isleap(year) else 365)
+
+
+def _resolved_and_late_at_full_scale(agencies: list[Agency], cal: dict,
+                                     year: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-agency resolved and late dossiers over the year at scale 1.0 (exact integers).
+
+    A group member's weight counts per year of existence: a commune merged away in
+    February (and its successor from March) gets the share of the year it existed."""
     report = cal["report"]
     n = len(agencies)
     resolved = np.zeros(n, dtype=np.int64)
@@ -191,8 +202,9 @@ def _resolved_and_late_at_full_scale(agencies: list[Agency], cal: dict) -> tuple
         total = report["resolved"] - used if group["resolved"] == "rest" else group["resolved"]
         weights = []
         for a in members:
-            key = a.code.split(".")[2] if kind != "commune_committee" else a.code.split(".")[2]
-            weights.append(float(group["weights"].get(key, group["weights"].get("default", 0.0))))
+            key = a.code.split(".")[2]  # department number, or district of a unit
+            weight = float(group["weights"].get(key, group["weights"].get("default", 0.0)))
+            weights.append(weight * _year_share(a, year))
         idx = np.array([a.index for a in members])
         resolved[idx] = largest_remainder(total, np.array(weights))
         late_weight[idx] = resolved[idx] * group["late_weight"]
@@ -242,7 +254,7 @@ def build_plan(year: int = 2020, scale: float = 1.0, reference_dir: Path | None 
     def scaled(number: int) -> int:
         return int(round(scale * number))
 
-    resolved_1, late_1 = _resolved_and_late_at_full_scale(agencies, cal)
+    resolved_1, late_1 = _resolved_and_late_at_full_scale(agencies, cal, year)
     resolved_a = largest_remainder(scaled(report["resolved"]), resolved_1)
     late_a = largest_remainder(scaled(report["late"]), late_1)
     months = month_weights(agencies, year, cal["seasonality"])

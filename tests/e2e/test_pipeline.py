@@ -220,11 +220,13 @@ def test_published_marts_carry_the_dbt_descriptions(pipeline: dict) -> None:
                            / "_core__models.yml").read_text(encoding="utf-8"))
     model = next(m for m in docs["models"] if m["name"] == "fct_dossiers")
     column = next(c for c in model["columns"] if c.get("description"))
-    assert query(pipeline, "select comment from duckdb_tables() where schema_name = 'marts' "
-                 "and table_name = 'fct_dossiers'") == [(model["description"].strip(),)]
-    assert query(pipeline, "select comment from duckdb_columns() where schema_name = 'marts' "
-                 f"and table_name = 'fct_dossiers' and column_name = '{column['name']}'") == [
-        (column["description"].strip(),)]
+    ((table_comment,),) = query(pipeline, "select comment from duckdb_tables() where schema_name = 'marts' "
+                                "and table_name = 'fct_dossiers'")
+    ((column_comment,),) = query(pipeline, "select comment from duckdb_columns() where schema_name = 'marts' "
+                                 f"and table_name = 'fct_dossiers' and column_name = '{column['name']}'")
+    # (dbt stores YAML folded text with its final newline)
+    assert (table_comment.strip(), column_comment.strip()) == (
+        model["description"].strip(), column["description"].strip())
 
 
 def test_readme_analyst_queries_and_bi_uri_work_read_only(pipeline: dict) -> None:

@@ -33,6 +33,17 @@ SEEDS = REPO_ROOT / "dbt_project" / "seeds"
 REPORT = {"received": 563400, "resolved": 538531, "late": 10771, "online": 114312,
           "postal": 2690, "paid_online": 7806, "fees_paid_online": 420485000}
 DISTRICTS = [f"000.00.3{i}.H34" for i in range(1, 10)]
+PORTAL_PREFIX = "cap-xa-"  # a district's commune-level portal export (see generator.py)
+
+
+def _seed_agencies() -> dict[str, dict[str, str]]:
+    with open(SEEDS / "agencies.csv", encoding="utf-8", newline="") as handle:
+        return {r["agency_code"]: r for r in csv.DictReader(handle)}
+
+
+def _clean_rows_by_agency(info: dict) -> dict[str, int]:
+    """A manifest entry's clean rows per agency (a portal file holds several)."""
+    return info["agencies"] if "agencies" in info else {info["agency"]: info["clean_rows"]}
 
 
 def _pct(part: int, whole: int) -> float:
@@ -74,11 +85,16 @@ def test_seasonality_tet_and_covid_dips() -> None:
     assert received[11] == received.max()
 
 
+def _agency_dossier_rows(folder: Path, agency: str) -> list[tuple[str, dict[str, str]]]:
+    """(month folder, row) of every dossier row naming `agency`, in any file (its own, or
+    its district's commune-level portal export)."""
+    return [(path.parent.name, row) for path in sorted(folder.glob("*/*/hoso_*.csv"))
+            for row in dossier_rows(path) if row["Đơn vị xử lý"] == agency]
+
+
 def _form_from_dossiers(folder: Path, agency: str, year: int) -> dict[str, dict[str, list[int]]]:
     """Bieu II.06a per month and field, recomputed from the agency's dossier CSVs."""
-    rows = []
-    for path in sorted((folder / agency).glob("*/hoso_*.csv")):
-        rows.extend(dossier_rows(path))
+    rows = [row for _, row in _agency_dossier_rows(folder, agency)]
     forms: dict[str, dict[str, list[int]]] = {}
     for month in range(1, 13):
         start = datetime(year, month, 1)
@@ -139,17 +155,23 @@ def test_aggregate_forms_equal_their_dossier_rows(tmp_path: Path) -> None:
                 assert values[4] == sum(values[5:8]) and values[8] == values[9] + values[10]
             checked += 1
     assert checked > 40
-    # Dien Loc files stop in February; Binh Loc's start in March.
-    assert sorted(p.parent.name for p in (tmp_path / "000.02.35.H34").glob("*/hoso_*")) == [
+    # Communes file dossiers through their district's portal export (one file a month for
+    # the two communes asked for), their forms in their own folders.
+    assert not list((tmp_path / "000.02.35.H34").glob("*/hoso_*"))
+    portal = sorted(tmp_path.glob(f"{PORTAL_PREFIX}000.00.35.H34/*/hoso_*.csv"))
+    assert [p.parent.name for p in portal] == [f"2020-{m:02d}" for m in range(1, 13)]
+    # Dien Loc's dossiers stop in February; Binh Loc's start in March.
+    assert sorted({m for m, _ in _agency_dossier_rows(tmp_path, "000.02.35.H34")}) == [
         "2020-01", "2020-02"]
-    assert min(p.parent.name for p in (tmp_path / "000.04.35.H34").glob("*/hoso_*")) == "2020-03"
+    assert min(m for m, _ in _agency_dossier_rows(tmp_path, "000.04.35.H34")) == "2020-03"
 
 
 def test_xlsx_holds_the_same_rows_as_csv(tmp_path: Path) -> None:
     import openpyxl
 
     generate_exports(tmp_path, scale=0.02, shapes="both", formats="both", months="3",
-                     agencies=["000.00.31.H34", "000.01.31.H34"])
+                     agencies=["000.00.31.H34", "000.01.31.H34", "000.02.31.H34"])
+    assert (tmp_path / f"{PORTAL_PREFIX}000.00.31.H34" / "2020-03").is_dir()
     for csv_path in sorted(tmp_path.rglob("*.csv")):
         book = openpyxl.load_workbook(csv_path.with_suffix(".xlsx"), read_only=True)
         cells = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
@@ -265,16 +287,17 @@ def _count_defects(path: Path, info: dict, known: dict[str, set[str]],
 def test_messiness_manifest_counts_what_the_files_hold(tmp_path: Path) -> None:
     generate_exports(tmp_path, scale=0.03, messiness=0.25, formats="both", months="1-4",
                      agencies=["000.00.02.H34", "000.00.12.H34", "000.00.31.H34", "000.01.31.H34",
-                               "000.90.32.H34"])
+                               "000.02.31.H34", "000.03.31.H34", "000.90.32.H34"])
     manifest = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))
     known = {"agencies": {r["agency_code"] for r in csv.DictReader(open(SEEDS / "agencies.csv"))},
              "procedures": {r["procedure_code"] for r in csv.DictReader(open(SEEDS / "procedures.csv"))}}
     # Codes of each file's clean rows, to recognise a code repeated from another file.
     clean_codes: dict[str, set[str]] = {}
     for rel, info in manifest["files"].items():
-        agency, month = info["agency"], info["month"]
-        clean_codes[rel] = {f"{agency}-{month.replace('-', '')}-{i:06d}"
-                            for i in range(1, info["clean_rows"] + 1)}
+        month = info["month"].replace("-", "")
+        clean_codes[rel] = {f"{agency}-{month}-{i:06d}"
+                            for agency, n in _clean_rows_by_agency(info).items()
+                            for i in range(1, n + 1)}
     totals: Counter = Counter()
     for rel, info in manifest["files"].items():
         elsewhere = set().union(*(c for r, c in clean_codes.items()
@@ -283,6 +306,11 @@ def test_messiness_manifest_counts_what_the_files_hold(tmp_path: Path) -> None:
         assert rows == info["rows"], rel
         assert dict(found) == info["defects"], rel
         totals.update(found)
+    # The Nha Trang portal files mix the three communes asked for, and got defects too.
+    portal = {rel: info for rel, info in manifest["files"].items() if rel.startswith(PORTAL_PREFIX)}
+    assert len(portal) == 8  # 4 months, CSV and XLSX
+    assert all(len(info["agencies"]) == 3 for info in portal.values())
+    assert any(info["defects"] for info in portal.values())
     # Every kind occurs at least once at this rate, so each check above was exercised.
     expected_kinds = {"invalid_date_unparseable", "invalid_date_impossible", "due_before_received",
                       "finished_before_received", "unknown_channel", "unknown_agency",
@@ -310,12 +338,26 @@ def test_committed_sample_regenerates_byte_identical(tmp_path: Path) -> None:
 
 def test_committed_sample_layout_and_headers() -> None:
     manifest = json.loads((SAMPLE_DIR / MANIFEST_NAME).read_text(encoding="utf-8"))
+    seed = _seed_agencies()
     files = sorted(SAMPLE_DIR.rglob("*.csv"))
     assert len(files) == len(manifest["files"])
+    portal_files = 0
     for path in files:
-        agency, month = path.parent.parent.name, path.parent.name
-        assert path.name == f"hoso_{agency}_{month.replace('-', '')}.csv"
+        folder, month = path.parent.parent.name, path.parent.name
+        assert path.name == f"hoso_{folder}_{month.replace('-', '')}.csv"
         with open(path, encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle))
         assert header[: len(HEADERS)] == HEADERS
+        agencies = {row["Đơn vị xử lý"] for row in dossier_rows(path)}
+        if folder.startswith(PORTAL_PREFIX):
+            # A district's communes together: commune committees of that district only.
+            district = folder.removeprefix(PORTAL_PREFIX)
+            assert seed[district]["kind"] == "district_committee"
+            assert all(seed[a]["kind"] == "commune_committee"
+                       and a.split(".")[2] == district.split(".")[2] for a in agencies), path
+            portal_files += 1
+        else:
+            assert agencies == {folder} and seed[folder]["kind"] != "commune_committee", path
+    # One portal file per district and month at most, whatever the number of communes.
+    assert 0 < portal_files <= 9 * 12
     assert manifest["totals_full_year"]["received"] == round(0.01 * REPORT["received"])

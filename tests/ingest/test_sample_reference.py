@@ -80,3 +80,62 @@ def test_agencies_keep_codes_and_carry_history() -> None:
     assert agencies["000.91.31.H34"]["valid_to"] == ""
     # Every successor exists; no code is reused.
     assert all(a["successor_code"] in agencies for a in agencies.values() if a["successor_code"])
+
+
+# The 2020 commune-level units per district (GSO list, see dbt_project/seeds/README.md):
+# 140 until Dien Loc and Dien Binh merged into Binh Loc (2020-03-01), 139 after.
+COMMUNES_2020 = {"31": 27, "32": 15, "33": 27, "34": 13, "35": 18, "36": 14, "37": 14, "38": 8,
+                 "39": 3}
+ORIGINAL_COMMUNES = {  # codes of the first seed: tests and committed data use them
+    "000.01.31.H34": "UBND phường Lộc Thọ", "000.02.31.H34": "UBND phường Vĩnh Hải",
+    "000.03.31.H34": "UBND xã Vĩnh Lương", "000.01.32.H34": "UBND phường Cam Nghĩa",
+    "000.02.32.H34": "UBND xã Cam Thịnh Đông", "000.01.33.H34": "UBND phường Ninh Hiệp",
+    "000.01.34.H34": "UBND thị trấn Vạn Giã", "000.02.34.H34": "UBND xã Vạn Thắng",
+    "000.01.35.H34": "UBND thị trấn Diên Khánh", "000.02.35.H34": "UBND xã Diên Lộc",
+    "000.03.35.H34": "UBND xã Diên Bình", "000.04.35.H34": "UBND xã Bình Lộc",
+    "000.01.36.H34": "UBND thị trấn Cam Đức", "000.01.37.H34": "UBND thị trấn Khánh Vĩnh",
+    "000.01.38.H34": "UBND thị trấn Tô Hạp", "000.01.39.H34": "UBND thị trấn Trường Sa",
+}
+
+
+def _valid_on(row: dict[str, str], day: str) -> bool:
+    return row["valid_from"] <= day and (not row["valid_to"] or row["valid_to"] >= day)
+
+
+def test_communes_are_the_2020_units_with_gso_codes() -> None:
+    import unicodedata
+
+    agencies = _rows("agencies")
+    communes = [a for a in agencies if a["kind"] == "commune_committee"]
+    assert {a["agency_code"]: a["agency_name"] for a in communes
+            if a["agency_code"] in ORIGINAL_COMMUNES} == ORIGINAL_COMMUNES
+    at_year_end = [a for a in communes if _valid_on(a, "2020-12-31")]
+    assert Counter(a["agency_code"].split(".")[2] for a in at_year_end) == COMMUNES_2020
+    assert len(at_year_end) == 139 and len([a for a in communes if _valid_on(a, "2020-01-01")]) == 140
+    # The report's "136 UBND cap xa" leaves out Truong Sa's three island units.
+    assert len([a for a in at_year_end if a["district"] != "Truong Sa"]) == 136
+    committees = {a["agency_code"].split(".")[2]: a for a in agencies
+                  if a["kind"] == "district_committee"}
+    for day in ("2020-01-01", "2020-12-31"):
+        valid = [a for a in communes if _valid_on(a, day)]
+        assert len({a["gso_code"] for a in valid}) == len(valid), day  # GSO codes unique per day
+        assert len({(a["district"], a["agency_name"]) for a in valid}) == len(valid), day
+    for a in communes:
+        district = a["agency_code"].split(".")[2]
+        assert re.fullmatch(r"000\.(0[1-9]|[1-8]\d)\.3[1-9]\.H34", a["agency_code"])
+        assert re.fullmatch(r"UBND (xã|phường|thị trấn) \S.*", a["agency_name"])
+        assert unicodedata.normalize("NFC", a["agency_name"]) == a["agency_name"]
+        assert (a["level"], a["province"]) == ("commune", "Khanh Hoa")
+        assert a["district"] == committees[district]["district"]
+        assert re.fullmatch(r"22[3-7]\d\d", a["gso_code"])  # Khanh Hoa's GSO commune range
+    # Sequence numbers run 01.. without gaps inside each district.
+    for district in COMMUNES_2020:
+        numbers = sorted(int(a["agency_code"].split(".")[1]) for a in communes
+                         if a["agency_code"].split(".")[2] == district)
+        assert numbers == list(range(1, len(numbers) + 1)), district
+    # Binh Loc kept Dien Binh's GSO code; district committees carry their district's code.
+    by_code = {a["agency_code"]: a for a in agencies}
+    assert by_code["000.04.35.H34"]["gso_code"] == by_code["000.03.35.H34"]["gso_code"] == "22696"
+    assert {c: a["gso_code"] for c, a in committees.items()} == {
+        "31": "568", "32": "569", "33": "572", "34": "571", "35": "574", "36": "570",
+        "37": "573", "38": "575", "39": "576"}
