@@ -29,6 +29,7 @@ USER root
 # OCR of scanned reports (ingest.reports): Tesseract with its Vietnamese model.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-vie fonts-dejavu-core \
+        openjdk-17-jre-headless \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
 RUN mkdir -p /opt/cchc-src /opt/airflow/scripts /opt/airflow/config \
         /opt/airflow/warehouse/serving /opt/airflow/landing/reports /opt/airflow/landing/exports \

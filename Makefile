@@ -49,6 +49,7 @@ bench: setup ## benchmarks under bench/ (results in bench/results/, see bench/RE
 	$(BIN)/python bench/bench_load_exports.py
 	$(BIN)/python bench/bench_generate.py
 	$(BIN)/python bench/bench_gate.py
+	$(BIN)/python bench/bench_engines.py
 
 up: ## start the production-like stack (needs a Docker engine)
 	docker compose up -d --build

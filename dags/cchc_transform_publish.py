@@ -25,7 +25,10 @@ from cchc_common import (
     doc_md="""
 ### Transform, validate, publish
 Runs when new raw reports or exports land. `build_models` runs `dbt build`
-(staging → intermediate → marts, with dbt tests); `validate_warehouse` runs the
+(staging → intermediate → marts, with dbt tests) on the target the configuration names
+(`CCHC_DBT_TARGET`: duckdb, postgres, or spark, which first exports the changed raw
+partitions to the Parquet lake and brings the built marts back into the DuckDB
+warehouse, so the gate and the release below read them the same way); `validate_warehouse` runs the
 Great Expectations suites and stores every result in `audit.check_results`; it
 fails the run when a `fail`-severity check fails, so `publish_marts` never runs
 and the previous serving copy stays as it was. `publish_marts` makes this run a
@@ -41,7 +44,7 @@ summary and posted to the `cchc_alerts_webhook` connection or the
 """,
 )
 def cchc_transform_publish():
-    @task(doc_md="`dbt build` on the warehouse target.")
+    @task(doc_md="`dbt build` on the configured dbt target (CCHC_DBT_TARGET).")
     def build_models() -> None:
         from ingest.pipeline import build_models as build
 

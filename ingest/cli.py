@@ -27,6 +27,12 @@ class ReportFormat(StrEnum):
     table = "table"
 
 
+class DbtTarget(StrEnum):
+    duckdb = "duckdb"
+    postgres = "postgres"
+    spark = "spark"
+
+
 class SqlFormat(StrEnum):
     table = "table"
     csv = "csv"
@@ -52,6 +58,11 @@ def run(
     month: Annotated[
         list[str] | None, typer.Option(help="Export month(s) yyyy-mm (default: all landed).")
     ] = None,
+    target: Annotated[
+        DbtTarget | None,
+        typer.Option(help="dbt target: duckdb, postgres or spark (default: CCHC_DBT_TARGET, "
+                          "else duckdb). spark builds from the Parquet lake: docs/SCALING.md."),
+    ] = None,
 ) -> None:
     """Run the real Airflow DAGs: load reports and exports, dbt build, GX gate, publish."""
     from ingest.orchestrate import (
@@ -64,6 +75,8 @@ def run(
     )
 
     settings = get_settings()
+    if target is not None:
+        settings.dbt_target = target.value  # airflow_env hands it to the DAGs' tasks
     env = airflow_env(settings)
     log_file = Path(env["AIRFLOW_HOME"]) / "cchc-run.log"
     landed_years, landed_months = landed_periods(settings)

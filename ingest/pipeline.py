@@ -12,7 +12,7 @@ from ingest import warehouse
 from ingest.exports import landed_exports, load_export
 from ingest.reports import landed_reports, load_report
 from ingest.settings import Settings, get_settings
-from ingest.transform import run_dbt
+from ingest.transform import dbt_target_path, run_dbt
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,10 @@ def build_models(settings: Settings | None = None) -> None:
     """`dbt build` (seeds, models, snapshots and their tests) on the configured target.
 
     The loaders write raw into DuckDB, the system of record; for the postgres target
-    the raw schema is mirrored into Postgres first, in one transaction.
+    the raw schema is mirrored into Postgres first, in one transaction. For the spark
+    target the changed partitions of raw go to the Parquet lake first (ingest/lake.py),
+    and the marts Spark built come back into the DuckDB warehouse's `marts` schema
+    afterwards, where the GX gate and publishing read them as on the duckdb target.
     """
     settings = settings or get_settings()
     if settings.dbt_target == "postgres":
@@ -60,19 +63,39 @@ def build_models(settings: Settings | None = None) -> None:
         with warehouse.connect(settings.warehouse) as con:
             copied = warehouse.copy_raw_to_postgres(con, settings.postgres_dsn)
         log.info("mirrored raw into Postgres: %s", copied)
+    if settings.dbt_target == "spark":
+        from ingest.lake import export_lake, load_spark_marts
+
+        with warehouse.connect(settings.warehouse) as con:
+            exported = export_lake(con, settings.lake)
+        log.info("raw lake %s: %d partitions written", settings.lake, exported.partitions_written)
+        run_dbt(["build"], settings)
+        with warehouse.connect(settings.warehouse) as con:
+            loaded = load_spark_marts(con, settings.spark_warehouse,
+                                      dbt_target_path(settings) / "manifest.json")
+        log.info("marts from Spark into %s: %s", settings.warehouse, loaded)
+        return
     run_dbt(["build"], settings)
+
+
+def marts_settings(settings: Settings) -> Settings:
+    """The settings the GX gate and publishing use: on the spark target the marts are
+    read from the DuckDB warehouse (build_models copies them there), as on duckdb."""
+    if settings.dbt_target == "spark":
+        return settings.model_copy(update={"dbt_target": "duckdb"})
+    return settings
 
 
 def validate_warehouse(run_id: str, settings: Settings | None = None) -> dict:
     """Run the GX suites, store their results, and raise if a `fail` check failed."""
     from expectations.runner import run_checks
 
-    settings = settings or get_settings()
+    settings = marts_settings(settings or get_settings())
     return run_checks(settings, run_id=run_id).raise_for_failures().to_json()
 
 
 def publish_marts(release_id: str, settings: Settings | None = None) -> dict:
-    """Swap the read-only serving copy to this release (DuckDB target).
+    """Swap the read-only serving copy to this release (DuckDB and Spark targets).
 
     On the postgres target dbt already built the marts where BI reads them.
     """
@@ -81,4 +104,4 @@ def publish_marts(release_id: str, settings: Settings | None = None) -> dict:
     settings = settings or get_settings()
     if settings.dbt_target == "postgres":
         return {"release_id": release_id, "target": "postgres", "schema": "marts"}
-    return publish_release(settings, release_id=release_id)
+    return publish_release(marts_settings(settings), release_id=release_id)

@@ -27,7 +27,20 @@ class Settings(BaseSettings):
     gx_dir: Path | None = None
     # Optional Postgres warehouse for BI, e.g. postgresql://postgres@127.0.0.1:5432/cchc
     postgres_dsn: str | None = None
+    # duckdb (default), postgres (CCHC_POSTGRES_DSN) or spark (dbt_project/README.md).
     dbt_target: str = "duckdb"
+    # The raw lake (ingest/lake.py): the raw tables as Parquet partitioned by province and
+    # month, which the spark target reads. A folder, or an fsspec URL (e.g. s3://bucket/lake,
+    # with that backend installed: s3fs). Default: `lake` beside the warehouse file.
+    lake: str | None = None
+    # The same lake as Spark names it, when that differs (e.g. s3a://bucket/lake).
+    spark_lake: str | None = None
+    # Spark's files for `method: session`: `metastore` (Derby) and `warehouse` (the
+    # tables' Parquet). Default: `spark` beside the warehouse file.
+    spark_dir: Path | None = None
+    # Where Spark stores its tables (spark.sql.warehouse.dir), read back after a build
+    # (ingest/lake.py load_spark_marts). Default: <spark_dir>/warehouse.
+    spark_warehouse: str | None = None
     # Releases of the serving copy kept on disk for `cchc rollback`.
     serving_keep: int = 5
     # The read-only Postgres role BI tools log in as (docker/postgres/initdb/ creates it).
@@ -37,6 +50,16 @@ class Settings(BaseSettings):
     def _gx_beside_the_warehouse(self) -> Settings:
         if self.gx_dir is None:
             self.gx_dir = self.warehouse.parent / "gx"
+        return self
+
+    @model_validator(mode="after")
+    def _lake_and_spark_beside_the_warehouse(self) -> Settings:
+        if self.lake is None:
+            self.lake = str(self.warehouse.parent / "lake")
+        if self.spark_dir is None:
+            self.spark_dir = self.warehouse.parent / "spark"
+        if self.spark_warehouse is None:
+            self.spark_warehouse = str(self.spark_dir / "warehouse")
         return self
 
     @property

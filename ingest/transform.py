@@ -29,7 +29,17 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         env["CCHC_PG_USER"] = dsn.username or "postgres"
         env["CCHC_PG_PASSWORD"] = dsn.password or ""
         env["CCHC_PG_DATABASE"] = (dsn.path or "/cchc").lstrip("/")
+    if settings.dbt_target == "spark":
+        # where Spark reads raw (ingest/lake.py) and keeps its own files (session mode)
+        env["CCHC_SPARK_LAKE"] = _absolute(settings.spark_lake or settings.lake)
+        env["CCHC_SPARK_WAREHOUSE"] = _absolute(settings.spark_warehouse)
+        env["CCHC_SPARK_DIR"] = str(settings.spark_dir.resolve())
     return env
+
+
+def _absolute(location: str) -> str:
+    """A local path made absolute (dbt runs in the project folder); URLs as given."""
+    return location if "://" in location else str(Path(location).resolve())
 
 
 def dbt_target_path(settings: Settings) -> Path:

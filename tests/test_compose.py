@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from ingest.settings import Settings
 from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,15 +75,7 @@ def is_secret(name: str) -> bool:
 
 
 # Settings fields of ingest/settings.py (env prefix CCHC_).
-SETTINGS_FIELDS = {
-    "warehouse",
-    "serving",
-    "landing",
-    "dbt_project_dir",
-    "gx_dir",
-    "postgres_dsn",
-    "dbt_target",
-}
+SETTINGS_FIELDS = set(Settings.model_fields)
 
 
 # ----------------------------------------------------------------------------- helpers

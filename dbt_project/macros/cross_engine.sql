@@ -1,6 +1,6 @@
 {#- Every engine-specific expression lives here, dispatched per adapter.
-    default__ covers DuckDB and Postgres; spark__ versions are written from the
-    portability notes (../shared/stack/STACK.md) for the Spark target to come. -#}
+    default__ covers DuckDB and Postgres; spark__ the Spark target (built and compared
+    with the others in tests/dbt/test_spark.py). -#}
 
 {#- Whole days from start to end (dates or timestamps), as an integer. -#}
 {% macro days_between(start_ts, end_ts) -%}
@@ -64,8 +64,9 @@
 {%- endmacro %}
 
 {#- Incremental strategy of the month-by-month facts, per engine:
-    DuckDB delete+insert, Postgres merge (MERGE, PostgreSQL 15+),
-    Spark merge (needs Delta or Iceberg tables on the cluster). -#}
+    DuckDB delete+insert, Postgres merge (MERGE, PostgreSQL 15+), Spark
+    insert_overwrite of whole partitions (plain Parquet tables; merge would need Delta
+    or Iceberg on the cluster). -#}
 {% macro fact_incremental_strategy() -%}
     {{ return(adapter.dispatch('fact_incremental_strategy', 'cchc')()) }}
 {%- endmacro %}
@@ -79,7 +80,55 @@
 {%- endmacro %}
 
 {% macro spark__fact_incremental_strategy() -%}
-    {{ return('merge') }}
+    {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+{#- Physical partitioning of a fact, by the given column: only Spark stores tables as
+    partition folders (and insert_overwrite replaces whole partitions). -#}
+{% macro fact_partition_by(column) -%}
+    {{ return(adapter.dispatch('fact_partition_by', 'cchc')(column)) }}
+{%- endmacro %}
+
+{% macro default__fact_partition_by(column) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__fact_partition_by(column) -%}
+    {{ return([column]) }}
+{%- endmacro %}
+
+{#- on-run-start: make the raw sources readable. DuckDB holds raw itself and Postgres
+    gets a copy first (ingest.warehouse.copy_raw_to_postgres); Spark reads the Parquet
+    lake that ingest/lake.py exports (env CCHC_SPARK_LAKE), registered as external tables
+    under the sources' own names, so staging models are the same on every engine. -#}
+{% macro register_raw_sources() -%}
+    {{ return(adapter.dispatch('register_raw_sources', 'cchc')()) }}
+{%- endmacro %}
+
+{% macro default__register_raw_sources() -%}
+{%- endmacro %}
+
+{% macro spark__register_raw_sources() -%}
+    {%- if execute -%}
+        {%- set lake = env_var('CCHC_SPARK_LAKE', '../warehouse/lake') | trim -%}
+        {#- partition folders (province=H34/partition_month=2020-03) are text, as in raw -#}
+        {%- do run_query('set spark.sql.sources.partitionColumnTypeInference.enabled = false') -%}
+        {%- set schemas = [] -%}
+        {%- for source in graph.sources.values() -%}
+            {%- if source.schema not in schemas -%}
+                {%- do run_query('create database if not exists ' ~ source.schema) -%}
+                {%- do schemas.append(source.schema) -%}
+            {%- endif -%}
+            {%- set table = source.schema ~ '.' ~ source.identifier -%}
+            {%- set location = lake.rstrip('/') ~ '/' ~ source.schema ~ '/' ~ source.identifier -%}
+            {%- do run_query('drop table if exists ' ~ table) -%}
+            {%- do run_query('create table ' ~ table ~ " using parquet location '" ~ location ~ "'") -%}
+            {%- set described = run_query('describe table ' ~ table) -%}
+            {%- if '# Partition Information' in described.columns[0].values() -%}
+                {%- do run_query('alter table ' ~ table ~ ' recover partitions') -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- 64-bit floating point: dbt.type_float() is a 32-bit float on DuckDB, which prints
@@ -94,4 +143,45 @@
 
 {% macro spark__type_double() -%}
     double
+{%- endmacro %}
+
+{#- Seeds on Spark: dbt-spark 1.11 in session mode binds seed values by plain string
+    formatting, so an empty cell arrives as the text 'None' and a quote in a value
+    breaks the statement. This writes each value as a proper literal instead (strings
+    escaped, empty cells null); dbt uses a root-project macro of the adapter's name. -#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                (
+                {%- for col_name in agate_table.column_names -%}
+                    {%- set type = column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) -%}
+                    cast({{ cchc_spark_literal(row[loop.index0]) }} as {{ type }})
+                    {%- if not loop.last %}, {% endif -%}
+                {%- endfor -%}
+                )
+                {%- if not loop.last %},{% endif %}
+            {% endfor -%}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}
+            {%- do statements.append(sql) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{% endmacro %}
+
+{% macro cchc_spark_literal(value) -%}
+    {%- if value is none -%}
+        null
+    {%- elif value is sameas true or value is sameas false -%}
+        {{ 'true' if value else 'false' }}
+    {%- elif value is number -%}
+        {{ value }}
+    {%- else -%}
+        '{{ (value | string).replace('\\', '\\\\').replace("'", "\\'") }}'
+    {%- endif -%}
 {%- endmacro %}

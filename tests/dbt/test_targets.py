@@ -8,72 +8,12 @@ import duckdb
 import psycopg2
 import pytest
 
-from ingest import warehouse
-from ingest.exports import landed_exports, load_export
 from ingest.pipeline import build_models
-from ingest.reports import load_report
 from ingest.settings import Settings
 from ingest.transform import run_dbt
-from tests.conftest import SAMPLE_REPORT, SAMPLES
+from tests.dbt.marts import MART_TOTALS, MORE_MART_NUMBERS, load_sample, mart_numbers
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-MART_TOTALS = """
-    select
-        (select count(*) from marts.fct_dossiers),
-        (select count(*) from marts.fct_report_figures),
-        (select sum(dossiers_received) from marts.rpt_agency_monthly_performance),
-        (select sum(dossiers_on_time) from marts.rpt_agency_monthly_performance),
-        (select sum(dossiers_late) from marts.rpt_agency_monthly_performance),
-        (select count(*) from marts.rpt_report_vs_exports)
-"""
-
-# More numbers that must agree between the engines: dimensions (incl. the date spine and
-# the SCD2 versions dossiers are keyed to), every reporting mart, and the reconciliation.
-MORE_MART_NUMBERS = """
-    select
-        (select count(*) from marts.dim_agencies),
-        (select count(*) from marts.dim_dates),
-        (select count(distinct reporting_year) from marts.dim_dates),
-        (select count(*) from marts.dim_procedures where is_online_enabled),
-        (select count(*) from marts.dim_metrics),
-        (select count(distinct agency_key) from marts.fct_dossiers),
-        (select count(*) from marts.fct_dossiers where not is_agency_version_valid),
-        (select sum(processing_days) from marts.fct_dossiers),
-        (select count(*) from marts.fct_dossier_aggregates),
-        (select sum(dossiers_paid_online) from marts.rpt_agency_monthly_performance),
-        (select sum(dossiers_with_fee) from marts.rpt_agency_monthly_performance),
-        (select sum(dossiers_postal) from marts.rpt_agency_monthly_performance),
-        (select sum(dossiers_due) from marts.rpt_agency_monthly_performance),
-        (select sum(dossiers_received) from marts.rpt_province_year_scorecard),
-        (select sum(dossiers_resolved) from marts.rpt_province_year_scorecard),
-        (select sum(procedures_with_online_dossiers) from marts.rpt_province_year_scorecard),
-        (select sum(dossiers_online) from marts.rpt_procedure_digitisation),
-        (select count(*) from marts.rpt_procedure_digitisation where has_online_dossiers),
-        (select sum(numerator) from marts.rpt_decision_766_indicators),
-        (select sum(denominator) from marts.rpt_decision_766_indicators),
-        (select round(100 * sum(points)) from marts.rpt_decision_766_indicators),
-        (select sum(exports_numerator) from marts.rpt_report_vs_exports),
-        (select round(100 * sum(abs(difference))) from marts.rpt_report_vs_exports)
-"""
-
-
-def mart_numbers(duck_path: Path, postgres_dsn: str, sql: str) -> tuple[tuple, tuple]:
-    with duckdb.connect(str(duck_path), read_only=True) as con:
-        duck = con.execute(sql).fetchone()
-    with psycopg2.connect(postgres_dsn) as pg_con, pg_con.cursor() as cur:
-        cur.execute(sql)
-        pg = cur.fetchone()
-    as_ints = lambda row: tuple(None if v is None else int(v) for v in row)  # noqa: E731
-    return as_ints(duck), as_ints(pg)
-
-
-def load_sample(path: Path, months: range = range(1, 13)) -> None:
-    with warehouse.connect(path) as con:
-        load_report(con, SAMPLE_REPORT)
-        for month in months:
-            for export in landed_exports(SAMPLES / "exports", f"2020-{month:02d}"):
-                load_export(con, export)
 
 
 def test_duckdb_and_postgres_build_the_same_marts(

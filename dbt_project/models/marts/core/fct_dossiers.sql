@@ -3,6 +3,7 @@
         materialized='incremental',
         unique_key='dossier_id',
         incremental_strategy=fact_incremental_strategy(),
+        partition_by=fact_partition_by('source_partition_month'),
         on_schema_change='sync_all_columns',
     )
 }}
@@ -10,8 +11,11 @@
 -- each), so a run only re-derives the dossiers that appear in raw rows of files this
 -- table has not seen yet (or, with --vars '{fct_dossiers_months: [yyyy-mm, ...]}', in
 -- those partition months). Their latest state is ranked over all their raw rows, then
--- replaced by dossier_id (delete+insert on DuckDB, merge on Postgres). A table built
--- before the columns below existed is re-derived whole, once (schema upgrade).
+-- replaced by dossier_id (delete+insert on DuckDB, merge on Postgres). On Spark the
+-- table is partitioned by source partition month and a run rewrites whole partitions
+-- (insert_overwrite): the months of the changed rows and the months their dossiers
+-- leave, each re-derived complete. A table built before the columns below existed is
+-- re-derived whole, once (schema upgrade).
 {%- set rebuild_months = var('fct_dossiers_months', []) %}
 {%- set can_increment = false %}
 {%- if is_incremental() %}
@@ -26,9 +30,23 @@
 {%- endif %}
 {#- Candidates: every raw row of a dossier code found in a changed row (all of them, so
     the latest state is ranked over the dossier's whole history). #}
-{%- set candidate_filter = (
-    'where dossier_code in (select changed.dossier_code from dossier_rows as changed where ' ~ changed_rows ~ ')'
-) if can_increment else '' %}
+{%- set changed_codes = 'select changed.dossier_code from dossier_rows as changed where ' ~ changed_rows %}
+{%- set candidate_filter = ('where dossier_code in (' ~ changed_codes ~ ')') if can_increment else '' %}
+{%- set partition_filter = '' %}
+{#- Whole partitions (Spark): every dossier with a row in an affected month is ranked,
+    and those whose latest state falls in one are written. #}
+{%- if can_increment and fact_incremental_strategy() == 'insert_overwrite' %}
+    {%- set affected_months = (
+        '(select changed.partition_month from dossier_rows as changed where ' ~ changed_rows
+        ~ ' union select seen.source_partition_month from ' ~ this ~ ' as seen'
+        ~ ' where seen.dossier_id in (' ~ changed_codes ~ '))'
+    ) %}
+    {%- set candidate_filter = (
+        'where dossier_code in (select in_month.dossier_code from dossier_rows as in_month'
+        ~ ' where in_month.partition_month in ' ~ affected_months ~ ')'
+    ) %}
+    {%- set partition_filter = 'where partition_month in ' ~ affected_months %}
+{%- endif %}
 with
 
 dossier_rows as (
@@ -192,6 +210,7 @@ final as (
         source_row,
         '{{ invocation_id }}' as dbt_invocation_id
     from classified
+    {{ partition_filter }}
 
 )
 

@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        report_id || '-' || cast(change_seq as varchar) as change_id,
+        report_id || '-' || cast(change_seq as {{ dbt.type_string() }}) as change_id,
         report_id,
         change_seq,
         metric as metric_code,

@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        report_id || '-' || cast(figure_seq as varchar) as figure_id,
+        report_id || '-' || cast(figure_seq as {{ dbt.type_string() }}) as figure_id,
         report_id,
         figure_seq,
         metric as metric_code,
