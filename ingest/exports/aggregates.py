@@ -18,7 +18,7 @@ import duckdb
 
 from ingest.exports.headers import AGGREGATE_COUNTS
 from ingest.exports.reader import ReadExport
-from ingest.exports.sqlparts import TableRows, data_rows, json_object, quote, total_condition
+from ingest.exports.sqlparts import TableRows, cell_sql, data_rows, quote, total_condition
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -151,15 +151,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: TableRow
                 offset: int, partition: Partition, has_agencies: bool) -> None:
     """Temp table `target`: per data row (blank and total rows left out) the insert
     columns, partition keys, the reason (null = loads) and the row as read."""
-    header = read.header
-    n = len(header.names)
-    # JSON of the cells as read; NFC is applied to the JSON text as a whole (its quotes
-    # and commas never combine with a letter, so this equals NFC cell by cell)
-    raw = [(name, f"c{i}") for i, name in enumerate(header.names)]
-    spare_values = [(f"_extra_{i - n + 1}", f"c{i}") for i in range(n, read.width)]
-    extra = [(name, f"c{i}") for i, name in enumerate(header.names)
-             if header.canonical[i] is None]
-    spare = " or ".join(f"c{i} is not null" for i in range(n, read.width)) or "false"
+    cells = cell_sql(read.header.names, read.header.canonical, read.width)
     texts = ",\n".join(f"{_text(read, c)} as t_{c}"
                        for c in ["field_code", "field_name", *AGGREGATE_COUNTS])
     counts = ",\n".join(f"{_count('t_' + c)} as {c}" for c in AGGREGATE_COUNTS)
@@ -183,10 +175,9 @@ def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: TableRow
             select
                 source_row,
                 {texts},
-                cchc_nfc(cast(json_merge_patch({json_object(raw)}, {json_object(spare_values)})
-                              as varchar)) as raw_values,
-                cchc_nfc({json_object(extra)}) as extra_columns,
-                ({spare}) as has_spare_values
+                {cells.row_as_read} as raw_values,
+                {cells.unknown_columns} as extra_columns,
+                {cells.has_spare_values} as has_spare_values
             from ({data_rows(read.table, read.width, rows, offset)})
         ),
         typed as (

@@ -37,11 +37,11 @@ from ingest.exports.reader import ExportError, ReadExport, read_export
 from ingest.exports.sqlparts import (
     SHARED_MACROS,
     TableRows,
+    cell_sql,
     count_rows,
     data_rows,
     ensure_export_columns,
     ensure_macros,
-    json_object,
     memory_budget,
     quote,
     reference_tables,
@@ -206,15 +206,7 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
     """Temp table `target`: per data row the insert columns, partition keys, the reason
     (null = loads) and, for quarantined rows only, the row as read. One streaming pass:
     nothing is sorted or kept beyond the columns inserted."""
-    header = read.header
-    n = len(header.names)
-    # JSON of the cells as read; NFC is applied to the JSON text as a whole (its quotes
-    # and commas never combine with a letter, so this equals NFC cell by cell)
-    raw = [(name, f"c{i}") for i, name in enumerate(header.names)]
-    spare_values = [(f"_extra_{i - n + 1}", f"c{i}") for i in range(n, read.width)]
-    extra = [(name, f"c{i}") for i, name in enumerate(header.names)
-             if header.canonical[i] is None]
-    spare = " or ".join(f"c{i} is not null" for i in range(n, read.width)) or "false"
+    cells = cell_sql(read.header.names, read.header.canonical, read.width)
     texts = ",\n".join(f"{_text(read, c)} as t_{c}" for c in TEXT_COLUMNS + PARSED_COLUMNS)
     reasons = REASONS + (AGENCY_REASONS if refs[0] else []) + (PROCEDURE_REASONS if refs[1] else [])
     reason = "case " + " ".join(f"when {cond} then {quote(r)}" for r, cond in reasons) + " end"
@@ -234,8 +226,8 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
             select
                 source_row,
                 {texts},
-                cchc_nfc({json_object(extra)}) as extra_columns,
-                ({spare}) as has_spare_values,
+                {cells.unknown_columns} as extra_columns,
+                {cells.has_spare_values} as has_spare_values,
                 {", ".join(f"c{i}" for i in range(read.width))}
             from ({data_rows(read.table, read.width, rows, offset)})
         ),
@@ -269,11 +261,9 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
             from partitioned p{agency_join}{procedure_join}
         ),
         checked as (select *, {reason} as reason from referenced)
-        -- the row as read, for quarantined rows only; merge-patch drops the null spare
-        -- keys, so only real surplus values show
+        -- the row as read, for quarantined rows only
         select {keep},
-               case when reason is not null then cchc_nfc(cast(json_merge_patch(
-                   {json_object(raw)}, {json_object(spare_values)}) as varchar)) end as raw_values
+               case when reason is not null then {cells.row_as_read} end as raw_values
         from checked
         """,
         [agency, period, agency, read.sheet],

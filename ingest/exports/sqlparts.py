@@ -58,6 +58,31 @@ def json_object(pairs: list[tuple[str, str]]) -> str:
     return "cast(json_object(" + ", ".join(f"{quote(k)}, {v}" for k, v in pairs) + ") as varchar)"
 
 
+@dataclass(frozen=True)
+class CellSql:
+    """SQL over a read export's cells c0..c<width-1> (both loaders need the same three)."""
+
+    row_as_read: str       # the row as read, JSON named by the header (surplus: _extra_N)
+    unknown_columns: str   # the cells of columns no alias maps, JSON
+    has_spare_values: str  # the row has values beyond the header
+
+
+def cell_sql(names: list[str], canonical: list[str | None], width: int) -> CellSql:
+    """NFC is applied to the JSON text as a whole: its quotes and commas never combine
+    with a letter, so this equals NFC cell by cell. Merge-patch drops null spare keys,
+    so only real surplus values show."""
+    n = len(names)
+    named = [(name, f"c{i}") for i, name in enumerate(names)]
+    spare = [(f"_extra_{i - n + 1}", f"c{i}") for i in range(n, width)]
+    unknown = [(name, f"c{i}") for i, name in enumerate(names) if canonical[i] is None]
+    return CellSql(
+        row_as_read=(f"cchc_nfc(cast(json_merge_patch({json_object(named)}, {json_object(spare)})"
+                     " as varchar))"),
+        unknown_columns=f"cchc_nfc({json_object(unknown)})",
+        has_spare_values="(" + (" or ".join(f"c{i} is not null" for i in range(n, width)) or "false") + ")",
+    )
+
+
 def blank_condition(width: int) -> str:
     """A row whose every cell is empty (blank rows are skipped, not read)."""
     return " and ".join(f"(c{i} is null or trim(c{i}) = '')" for i in range(width))
