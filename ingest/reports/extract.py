@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -30,7 +31,24 @@ from ingest.reports.normalize import (
     printed_decimals,
     title_case,
 )
+from ingest.reports.document import (
+    canonical_province,
+    dateline,
+    landing_facts,
+    province_from_text,
+    province_mentions,
+    split_source_line,
+)
+from ingest.reports.families import (
+    Families,
+    PeriodMention,
+    SentenceContext,
+    find_periods,
+    load_families,
+    read_sentence,
+)
 from ingest.reports.rules import Emit, Rule, RuleSet, load_change_rules, load_rules
+from ingest.reports.tables import read_tables
 
 log = logging.getLogger(__name__)
 
@@ -331,6 +349,8 @@ class _Hit:
     span: tuple[int, int]  # value span in the matching form
     paragraph: int
     clause: str = ""  # sentence text up to the value (matching form, compact)
+    sentence: int = -1  # index of the sentence, and the value's span in its compact text
+    at: tuple[int, int] = (0, 0)
 
 
 def _unit_name(text: str, rules: RuleSet) -> str:
@@ -414,7 +434,7 @@ def _figure(
         text=sentence.text,
         decimals=decimals,
     )
-    return _Hit(figure, (start, end), sentence.paragraph, sentence.compact[: span[0]])
+    return _Hit(figure, (start, end), sentence.paragraph, sentence.compact[: span[0]], at=span)
 
 
 def _apply_rule(
@@ -453,76 +473,97 @@ def _apply_rule(
     return hits
 
 
-def _periods(layout: _Layout, rules: RuleSet) -> dict[int, list[tuple[int, str]]]:
-    """Per paragraph: (position, period label) of each period phrase, in text order."""
-    found: dict[int, list[tuple[int, str]]] = {}
-    for p_index, (a, b) in enumerate(layout.paragraphs):
-        text = layout.match[a:b].replace("\n", " ")
-        taken: list[tuple[int, int]] = []
-        labels: list[tuple[int, str]] = []
-        for kind, spec, regex in rules.periods:
-            for m in regex.finditer(text):
-                if any(m.start() < e and s < m.end() for s, e in taken):
-                    continue
-                label = _period_label(kind, spec, m)
-                if label:
-                    taken.append(m.span())
-                    labels.append((a + m.start(), label))
-        found[p_index] = sorted(labels)
-    return found
+def _paren_open(text: str, pos: int) -> int:
+    """Where the parenthesis holding `pos` opens, or -1 outside parentheses."""
+    open_at = text.rfind("(", 0, pos)
+    return open_at if open_at > text.rfind(")", 0, pos) else -1
 
 
-def _period_label(kind: str, spec: dict[str, Any], match: re.Match[str]) -> str | None:
-    year = match.group("y")
-    if kind == "year":
-        return year
-    if kind == "half":
-        return f"{year}-H{spec.get('half', 1)}"
-    if kind == "month":
-        return f"{year}-{int(match.group('m')):02d}"
-    if kind == "quarter":
-        raw = match.group("q")
-        quarter = {"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(raw) or int(raw)
-        return f"{year}-Q{quarter}"
-    return None
+@dataclass
+class _PeriodIndex:
+    """Period phrases by sentence, and the framing one in force before each sentence."""
+
+    in_sentence: dict[int, list[PeriodMention]]
+    frame_before: list[PeriodMention | None]  # per sentence: the last carrying one before it
 
 
-def _with_context(hits: list[_Hit], layout: _Layout, rules: RuleSet, own_period: str | None) -> list[Figure]:
-    """Add scope and period qualifiers that the surrounding paragraph decides."""
+def _period_index(layout: _Layout, mentions: list[PeriodMention], per_paragraph: bool) -> _PeriodIndex:
+    in_sentence: dict[int, list[PeriodMention]] = {}
+    for mention in mentions:
+        in_sentence.setdefault(mention.sentence, []).append(mention)
+    frame_before: list[PeriodMention | None] = []
+    frame: PeriodMention | None = None
+    for number, sentence in enumerate(layout.sentences):
+        if per_paragraph and number and layout.sentences[number - 1].paragraph != sentence.paragraph:
+            frame = None
+        frame_before.append(frame)
+        carrying = [m for m in in_sentence.get(number, []) if m.carries]
+        if carrying:
+            frame = carrying[-1]
+    return _PeriodIndex(in_sentence, frame_before)
+
+
+def _period_of(hit: _Hit, layout: _Layout, periods: _PeriodIndex) -> str | None:
+    """The period a figure is stated for: a period phrase right after it ("vi tri 63 cua
+    nam 2020"), else the nearest one before it in its sentence (an aside in parentheses
+    only inside them), else the nearest framing phrase of an earlier sentence (of the same
+    paragraph in a formal report, where sections change the subject; anywhere before it in
+    news, portal pages and statements, which keep one time frame)."""
+    text = layout.sentences[hit.sentence].compact
+    start, end = hit.at
+    own_parens = _paren_open(text, start)
+    best = periods.frame_before[hit.sentence]
+    for mention in periods.in_sentence.get(hit.sentence, []):
+        if 0 <= mention.start - end <= 5 and not re.search(r"[,;(]", text[end : mention.start]):
+            return mention.label
+        if mention.end <= start and (mention.carries or _paren_open(text, mention.start) == own_parens):
+            best = mention
+    return best.label if best else None
+
+
+def _with_context(
+    hits: list[_Hit], layout: _Layout, rules: RuleSet, mentions: list[PeriodMention],
+    own_period: str | None, per_paragraph: bool,
+) -> list[Figure]:
+    """Add scope, level and period qualifiers that the surrounding text decides."""
     scope_spec = rules.context_qualifiers.get("scope", {})
     scope_values = {code: re.compile(rx) for code, rx in (scope_spec.get("values") or {}).items()}
-    periods = _periods(layout, rules)
+    scope_metrics = re.compile(scope_spec.get("applies_to", ""))
+    periods = _period_index(layout, mentions, per_paragraph)
     level_spec = rules.context_qualifiers.get("level", {})
     level_label = re.compile(level_spec["clause_label"]) if level_spec.get("clause_label") else None
+    paragraph_scopes: dict[int, str | None] = {}
+
+    def paragraph_scope(number: int) -> str | None:
+        if number not in paragraph_scopes:
+            a, b = layout.paragraphs[number]
+            paragraph = " ".join(layout.match[a:b].split())
+            paragraph_scopes[number] = next(
+                (code for code, regex in scope_values.items() if regex.search(paragraph)),
+                scope_spec.get("default"),
+            )
+        return paragraph_scopes[number]
+
     figures: list[Figure] = []
     for hit in hits:
         figure = hit.figure
         allowed = rules.catalog[figure.metric].qualifiers
         qualifiers = dict(figure.qualifiers)
-        a, b = layout.paragraphs[hit.paragraph]
-        paragraph = " ".join(layout.match[a:b].split())
-        if "scope" in allowed and "scope" not in qualifiers:
-            scope = scope_spec.get("default")
-            if "sector" in qualifiers:
-                scope = "vertical"
-            else:
-                for code, regex in scope_values.items():
-                    if regex.search(paragraph):
-                        scope = code
-                        break
+        if "scope" in allowed and "scope" not in qualifiers and scope_metrics.search(figure.metric):
+            scope = "vertical" if "sector" in qualifiers else paragraph_scope(hit.paragraph)
             if scope:
                 qualifiers["scope"] = scope
         if level_label and "level" in allowed and "level" not in qualifiers:
             # "Cap huyen: tiep nhan 52.100 ho so; ..." labels the rest of the sentence.
-            labels = list(level_label.finditer(hit.clause))
+            labels = list(level_label.finditer(hit.clause[-400:]))  # labels stand near
             label = labels[-1] if labels else None
             level = rules.lookup("level", label.group("label")) if label else None
             if level:
                 qualifiers["level"] = level
-        if "period" in allowed and "period" not in qualifiers:
-            before = [label for pos, label in periods[hit.paragraph] if pos < hit.span[0]]
-            if before and before[-1] != own_period:
-                qualifiers["period"] = before[-1]
+        if "period" in allowed and "period" not in qualifiers and hit.sentence >= 0:
+            period = _period_of(hit, layout, periods)
+            if period and period != own_period:
+                qualifiers["period"] = period
         figures.append(dataclasses.replace(figure, qualifiers=qualifiers))
     return figures
 
@@ -542,6 +583,7 @@ def _figure_key(figure: Figure) -> tuple:
 def _mentions(layout: _Layout, hits: list[_Hit]) -> list[Mention]:
     """Every number in the running text, with the catalog metric that used it, if any."""
     used: list[tuple[int, int, str]] = sorted((h.span[0], h.span[1], h.figure.metric) for h in hits)
+    used_starts = [a for a, _, _ in used]
     starts = [s.start for s in layout.sentences]
     mentions: list[Mention] = []
     text = layout.match
@@ -570,7 +612,8 @@ def _mentions(layout: _Layout, hits: list[_Hit]) -> list[Mention]:
             unit = "year"
         else:
             unit = None
-        metric = next((m for a, b, m in used if a <= start < b), None)
+        i = bisect.bisect_right(used_starts, start)
+        metric = used[i - 1][2] if i and start < used[i - 1][1] else None
         mentions.append(
             Mention(
                 value=value,
@@ -610,8 +653,22 @@ OCR_PACKAGES = "`tesseract-ocr tesseract-ocr-vie` (apt-get install tesseract-ocr
 OCR_DPI = 300
 
 
-def _tesseract(image: bytes | Path, source: Path) -> str:
-    """OCR one image (a file, or PNG bytes on stdin) with the Vietnamese model."""
+# Tesseract's OpenMP threads cost more than they gain (they spin while waiting, and fight
+# each other when pages run in parallel): one thread per tesseract process, and one
+# process per core for the pages of a scanned PDF (bench/bench_ocr.py).
+OCR_THREAD_LIMIT = "1"
+
+
+def _ocr_env(omp_thread_limit: str | None = OCR_THREAD_LIMIT) -> dict[str, str]:
+    """The environment tesseract runs in: OMP_THREAD_LIMIT=1 (None: the caller's as is)."""
+    env = dict(os.environ)
+    if omp_thread_limit is not None:
+        env["OMP_THREAD_LIMIT"] = omp_thread_limit
+    return env
+
+
+def _tesseract(image: bytes | Path, source: Path, env: dict[str, str] | None = None) -> str:
+    """OCR one image (a file, or image bytes on stdin) with the Vietnamese model."""
     if not shutil.which("tesseract"):
         raise ReportError(f"{source}: scanned input needs OCR: install {OCR_PACKAGES}")
     target = str(image) if isinstance(image, Path) else "stdin"
@@ -620,6 +677,7 @@ def _tesseract(image: bytes | Path, source: Path) -> str:
         input=None if isinstance(image, Path) else image,
         capture_output=True,
         check=False,
+        env=_ocr_env() if env is None else env,
     )
     stderr = result.stderr.decode("utf-8", "replace")
     if result.returncode != 0:
@@ -629,24 +687,49 @@ def _tesseract(image: bytes | Path, source: Path) -> str:
     return result.stdout.decode("utf-8", "replace")
 
 
-def _ocr_pdf(path: Path) -> str:
-    """Rasterise each page of a scanned PDF (pypdfium2, shipped with pdfplumber) and OCR it."""
+def _render_page(document: Any, index: int) -> bytes:
+    """Page `index` of a pypdfium2 document as a grayscale PNG at OCR_DPI (Tesseract reads
+    gray anyway: a third of the bytes to encode and decode, the same text)."""
     import io
+
+    page = document[index]
+    try:
+        buffer = io.BytesIO()
+        page.render(scale=OCR_DPI / 72, grayscale=True).to_pil().save(buffer, format="PNG")
+    finally:
+        page.close()
+    return buffer.getvalue()
+
+
+def _ocr_pdf(path: Path, workers: int | None = None, env: dict[str, str] | None = None) -> str:
+    """Rasterise each page of a scanned PDF (pypdfium2, shipped with pdfplumber) and OCR the
+    pages in parallel: `workers` tesseract processes (default one per core), text in page order.
+    """
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     import pypdfium2
 
     if not shutil.which("tesseract"):
         raise ReportError(f"{path}: the PDF has no text layer; OCR of scanned PDFs needs {OCR_PACKAGES}")
-    pages = []
+    env = _ocr_env() if env is None else env
     document = pypdfium2.PdfDocument(path)
     try:
-        for page in document:
-            buffer = io.BytesIO()
-            page.render(scale=OCR_DPI / 72).to_pil().save(buffer, format="PNG")
-            pages.append(_tesseract(buffer.getvalue(), path))
+        count = len(document)
+        workers = max(1, min(count, workers or os.cpu_count() or 1))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr")
+        try:
+            pages: list[Future[str]] = []
+            for index in range(count):
+                if index >= 2 * workers:  # at most two rendered pages per worker in memory
+                    pages[index - 2 * workers].result()
+                # pdfium is not thread-safe: pages are rendered here, one at a time, while
+                # the workers OCR the pages rendered before.
+                pages.append(pool.submit(_tesseract, _render_page(document, index), path, env))
+            return "\n".join(page.result() for page in pages)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # an error stops the pages not started
     finally:
         document.close()
-    return "\n".join(pages)
 
 
 def _read_pdf(path: Path) -> str:
@@ -699,16 +782,23 @@ def extract_text(
     source_file: str = "<text>",
     report_id: str | None = None,
     rules_dir: Path | None = None,
+    *,
+    province: str | None = None,
+    year: int | None = None,
+    landing_path: Path | None = None,
 ) -> ReportExtraction:
     """Extract figures, mentions and metadata from report text already in memory.
 
-    `rules_dir` swaps in another rules folder (same layout as rules/), e.g. to try a
-    new phrasing before it is committed.
+    Province and year come from the text, else from `landing_path`
+    (reports/<province>/<year>/file), else from `province`/`year`. `rules_dir` swaps
+    in another rules folder (same layout as rules/), e.g. to try a new phrasing.
     """
     rules = load_rules(rules_dir) if rules_dir else load_rules()
+    families = load_families(rules_dir) if rules_dir else load_families()
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ReportError(f"{source_file}: the report text is empty")
+    text, source_address = split_source_line(text)
     layout = _layout(text, rules)
     if not rules.report_markers.search(" ".join(layout.match.split())):
         raise ReportError(
@@ -716,6 +806,53 @@ def extract_text(
             "thu tuc hanh chinh or ho so)"
         )
 
+    hits = _rule_hits(layout, rules)
+    by_metric = {h.figure.metric: h.figure for h in hits}
+    document = _document(layout, rules, by_metric, source_file, source_address)
+    mentions = find_periods([s.compact for s in layout.sentences], families, document["dateline"])
+    if document["report_year"] is None and mentions:
+        # A text that is not a formal report is about the year of its first period
+        # phrase ("Nam 2021, chi so ...", "Trong thang 10-2020, ...").
+        document["report_year"], document["year_source"] = mentions[0].year, "text"
+    _settle_facts(document, rules, landing_path, province, year)
+    table_hits, table_rows = _table_hits(layout, families, rules)
+    if table_hits:
+        document["kind"] = "statistics"
+    hits += _family_hits(layout, rules, families, hits, table_rows, document) + table_hits
+
+    own_period = str(document["report_year"]) if document["report_year"] else None
+    contextual = _with_context(hits, layout, rules, mentions, own_period,
+                               per_paragraph=document["kind"] == "report")
+    figures: list[Figure] = []
+    kept_hits: list[_Hit] = []
+    seen: set[tuple] = set()
+    headline = _headline_lines(layout, families.headline_lines)
+    later = {f.metric for f in contextual if f.line not in headline}
+    for hit, figure in zip(hits, contextual, strict=True):
+        key = _figure_key(figure)
+        if key in seen:
+            continue  # the same figure repeated later (e.g. in the assessment part)
+        if figure.line in headline and figure.metric in later:
+            continue  # a headline restating a body figure in round numbers
+        seen.add(key)
+        figures.append(figure)
+        kept_hits.append(hit)
+
+    if report_id is None:
+        report_id = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    document["report_id"] = report_id
+    return ReportExtraction(
+        report_id=report_id,
+        source_file=source_file,
+        document=document,
+        figures=figures,
+        mentions=_mentions(layout, hits),
+        changes=_changes(layout, list(zip(kept_hits, figures, strict=True)), rules_dir),
+    )
+
+
+def _rule_hits(layout: _Layout, rules: RuleSet) -> list[_Hit]:
+    """The sentence rules' figures, each with its sentence."""
     hits: list[_Hit] = []
     fired: set[str] = set()
     for position, sentence in enumerate(layout.sentences):
@@ -728,34 +865,101 @@ def extract_text(
             found = _apply_rule(rule, sentence, previous, layout, rules)
             if found:
                 fired.add(rule.id)
+                for hit in found:
+                    hit.sentence = position
                 hits.extend(found)
+    return hits
 
-    by_metric = {h.figure.metric: h.figure for h in hits}
-    report_year = by_metric.get("report_year")
-    own_period = str(int(report_year.value)) if report_year else None
-    figures: list[Figure] = []
-    kept_hits: list[_Hit] = []
-    seen: set[tuple] = set()
-    for hit, figure in zip(hits, _with_context(hits, layout, rules, own_period), strict=True):
-        key = _figure_key(figure)
-        if key in seen:
-            continue  # the same figure repeated later (e.g. in the assessment part)
-        seen.add(key)
-        figures.append(figure)
-        kept_hits.append(hit)
 
-    if report_id is None:
-        report_id = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    document = _document(layout, rules, by_metric, source_file)
-    document["report_id"] = report_id
-    return ReportExtraction(
-        report_id=report_id,
-        source_file=source_file,
-        document=document,
-        figures=figures,
-        mentions=_mentions(layout, hits),
-        changes=_changes(layout, list(zip(kept_hits, figures, strict=True)), rules_dir),
-    )
+def _family_hits(
+    layout: _Layout, rules: RuleSet, families: Families, rule_hits: list[_Hit],
+    table_rows: list[tuple[int, int]], document: dict,
+) -> list[_Hit]:
+    """The numbers neither the rules nor a table read, read by phrasing family."""
+    hits: list[_Hit] = []
+    index_before: str | None = None
+    by_sentence: dict[int, list[_Hit]] = {}
+    for hit in rule_hits:
+        by_sentence.setdefault(hit.sentence, []).append(hit)
+    row_starts = [a for a, _ in table_rows]
+    for position, sentence in enumerate(layout.sentences):
+        own = by_sentence.get(position, [])
+        first = max(bisect.bisect_right(row_starts, sentence.start) - 1, 0)
+        in_tables = [
+            (bisect.bisect_left(sentence.index, a), bisect.bisect_left(sentence.index, b))
+            for a, b in table_rows[first : bisect.bisect_left(row_starts, sentence.end)]
+            if a < sentence.end and sentence.start < b
+        ]
+        ctx = SentenceContext(
+            text=sentence.compact,
+            taken=[h.at for h in own] + in_tables,
+            counts=[(h.at[1], h.figure.metric, dict(h.figure.qualifiers)) for h in own
+                    if h.figure.unit == "count"],
+            index_before=index_before,
+            own_province=document["province"],
+            provinces=province_mentions(sentence.compact, rules),
+            catalog=rules.catalog,
+        )
+        found, index_before = read_sentence(ctx, families)
+        for item in found:
+            start = sentence.index[item.start]
+            end = sentence.index[max(item.end - 1, item.start)] + 1
+            figure = Figure(
+                metric=item.metric,
+                value=item.value,
+                unit=rules.catalog[item.metric].unit,
+                qualifiers=_allowed(item.qualifiers, rules.catalog[item.metric].qualifiers),
+                denominator=item.denominator,
+                line=layout.line_of(start),
+                text=sentence.text,
+                decimals=item.decimals,
+            )
+            hits.append(_Hit(figure, (start, end), sentence.paragraph, sentence.compact[: item.start],
+                             sentence=position, at=(item.start, item.end)))
+    return hits
+
+
+def _allowed(qualifiers: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in qualifiers.items() if k in allowed}
+
+
+def _table_hits(layout: _Layout, families: Families, rules: RuleSet) -> tuple[list[_Hit], list[tuple[int, int]]]:
+    """Figures of statistics tables flattened to text, one line a row; and the spans
+    (matching form) of the rows read, whose other numbers are no figures."""
+    rows: list[tuple[str, list[int]]] = []  # collapsed line, and its matching-form positions
+    for a, b in _line_spans(layout.match):
+        index = [pos for pos in range(a, b) if not layout.match[pos].isspace()
+                 or (pos > a and not layout.match[pos - 1].isspace())]
+        collapsed = "".join(" " if layout.match[pos].isspace() else layout.match[pos] for pos in index)
+        rows.append((collapsed.rstrip(), index))
+    found, table_rows = read_tables([row for row, _ in rows], families, rules.catalog)
+    hits = []
+    for item in found:
+        index = rows[item.line][1]
+        start, end = index[item.start], index[item.end - 1] + 1
+        figure = Figure(
+            metric=item.metric,
+            value=item.value,
+            unit=rules.catalog[item.metric].unit,
+            qualifiers=_allowed(item.qualifiers, rules.catalog[item.metric].qualifiers),
+            denominator=item.denominator,
+            line=layout.line_of(start),
+            text=" ".join(layout.original_span(index[0], index[-1] + 1).split()),
+            decimals=item.decimals,
+        )
+        hits.append(_Hit(figure, (start, end), -1))
+    return hits, [(rows[n][1][0], rows[n][1][-1] + 1) for n in table_rows]
+
+
+def _headline_lines(layout: _Layout, count: int) -> set[int]:
+    """1-based numbers of the lines among the first `count` paragraphs that stand alone as
+    titles: one line, no full stop."""
+    found: set[int] = set()
+    for a, b in layout.paragraphs[:count]:
+        text = layout.match[a:b].strip()
+        if "\n" not in text and len(text) < 200 and not re.search(r"[.!?](?:\s|$)", text):
+            found.add(layout.line_of(a + len(layout.match[a:b]) - len(layout.match[a:b].lstrip())))
+    return found
 
 
 def _changes(layout: _Layout, hits: list[tuple[_Hit, Figure]], rules_dir: Path | None) -> list[Change]:
@@ -795,14 +999,11 @@ def _changes(layout: _Layout, hits: list[tuple[_Hit, Figure]], rules_dir: Path |
 
 
 def _document(
-    layout: _Layout, rules: RuleSet, by_metric: dict[str, Figure], source_file: str
+    layout: _Layout, rules: RuleSet, by_metric: dict[str, Figure], source_file: str, source_address: str | None
 ) -> dict[str, Any]:
     flat = " ".join(layout.match.split())
-    province = None
-    if "province" in rules.document:
-        found = rules.document["province"].search(flat)
-        if found:
-            province = rules.lookup("province", found.group("province"))
+    content = [line for line in layout.match.split("\n") if line.strip()]
+    province = province_from_text(" ".join(content[0].split()) if content else "", source_address, flat, rules)
     title = None
     if "title" in rules.document:
         found = rules.document["title"].search(layout.match)
@@ -820,25 +1021,52 @@ def _document(
     return {
         "report_id": None,  # filled by the caller that knows the bytes
         "source_file": source_file,
+        "source_address": source_address,
         "province": province,
+        "province_source": "text" if province else None,
+        "kind": "report" if number or year else "news",
         "report_number": number.value if number else None,
         "issued_date": dt.date.fromisoformat(str(issued.value)) if issued else None,
         "report_year": int(year.value) if year else None,
+        "year_source": "text" if year else None,
         "period_start": period_start,
         "period_end": period_end,
         "title": title,
+        "dateline": dateline(content[:6]),
         "legal_references": layout.legal_references,
         "line_count": layout.norm.original.count("\n") + (0 if layout.norm.original.endswith("\n") else 1),
     }
 
 
-def extract_report(path: Path) -> ReportExtraction:
-    """Read one report file and extract its figures; ReportError on bad input."""
+def _settle_facts(
+    document: dict[str, Any], rules: RuleSet, landing_path: Path | None, province: str | None, year: int | None
+) -> None:
+    """Fill province and year the text does not state: from its landing path, else the
+    caller's values."""
+    path_province, path_year = landing_facts(landing_path, rules)
+    if document["province"] is None:
+        for value, source in ((path_province, "path"), (canonical_province(province, rules) or province, "option")):
+            if value:
+                document["province"], document["province_source"] = value, source
+                break
+    if document["report_year"] is None:
+        for value, source in ((path_year, "path"), (year, "option")):
+            if value:
+                document["report_year"], document["year_source"] = int(value), source
+                break
+
+
+def extract_report(path: Path, *, province: str | None = None, year: int | None = None) -> ReportExtraction:
+    """Read one report file and extract its figures; ReportError on bad input.
+
+    `province` and `year` are used when neither the text nor the landing path
+    (reports/<province>/<year>/file) gives them."""
     path = Path(path)
     text = read_report_text(path)
     report_id = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
-        extraction = extract_text(text, source_file=str(path), report_id=report_id)
+        extraction = extract_text(text, source_file=str(path), report_id=report_id,
+                                  province=province, year=year, landing_path=path)
     except ReportError as exc:
         message = str(exc)
         if not message.startswith(str(path)):

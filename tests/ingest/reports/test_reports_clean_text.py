@@ -231,14 +231,15 @@ Long đạt 93,10%.
 def test_par_index_sipas_papi_pci_scores_and_ranks() -> None:
     got = _keys(RANKINGS)
     expected = [
-        ("par_index_score", {"period": "2020"}, 91.07, None),
-        ("par_index_rank", {"period": "2020"}, 1, 63),
+        # 2020 is the text's own year (its first period phrase): no period qualifier.
+        ("par_index_score", {}, 91.07, None),
+        ("par_index_rank", {}, 1, 63),
         ("par_index_score", {"period": "2019"}, 89.9, None),
         ("par_index_rank", {"period": "2019"}, 2, 63),
-        ("sipas_score", {"period": "2020"}, 88.5, None),
-        ("sipas_rank", {"period": "2020"}, 5, 63),
-        ("papi_rank", {"period": "2020"}, 9, 63),
-        ("pci_rank", {"period": "2020"}, 1, 63),
+        ("sipas_score", {}, 88.5, None),
+        ("sipas_rank", {}, 5, 63),
+        ("papi_rank", {}, 9, 63),
+        ("pci_rank", {}, 1, 63),
         ("par_units_by_grade", {"group": "provincial_departments", "rating": "good"}, 12, 20),
         ("par_units_by_grade", {"group": "provincial_departments", "rating": "fair"}, 8, None),
         ("par_unit_score", {"unit": "So Tu phap"}, 95.2, None),
@@ -404,7 +405,7 @@ Chỉ số SIPAS năm 2021 đạt 87,23%, tăng 2,1% so với năm 2020; PAR IND
 
 def test_portal_news_phrasings() -> None:
     got = _keys(PORTAL_NEWS)
-    year = {"scope": "local", "period": "2021"}
+    year = {"scope": "local"}  # 2021 is the text's own year: no period qualifier
     expected = [
         ("dossiers_online", year, 45210, None),
         ("dossiers_online_pct", year, 38.5, None),
@@ -412,8 +413,8 @@ def test_portal_news_phrasings() -> None:
         ("dossiers_late_pct", {**year, "unit": "Bao Loc"}, 9.8, None),
         ("dossiers_late_pct", {**year, "unit": "So Tai nguyen va Moi truong"}, 7.5, None),
         ("dossiers_late_pct", {**year, "unit": "Duc Trong"}, 6.1, None),
-        ("sipas_score", {"period": "2021"}, 87.23, None),
-        ("par_index_score", {"period": "2021"}, 89.4, None),
+        ("sipas_score", {}, 87.23, None),
+        ("par_index_score", {}, 89.4, None),  # points out of 100
     ]
     missing = [e for e in expected if _key(*e) not in got]
     assert not missing, (missing, sorted(got))

@@ -242,7 +242,13 @@ def test_document_metadata(extraction) -> None:
         "title",
         "legal_references",
         "line_count",
+        "source_address",
+        "province_source",
+        "year_source",
+        "kind",
+        "dateline",
     }
+    assert (doc["province_source"], doc["year_source"], doc["kind"]) == ("text", "text", "report")
 
 
 def test_mentions_cover_every_number(extraction) -> None:

@@ -1,0 +1,113 @@
+"""Extraction quality on real third-party texts (corpus/real, copied from
+shared/data/reports/real with its hand-read gold.csv): the floor the quality benchmark
+(bench/bench_report_quality.py) must keep, and the phrasing families one by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.reports import extract_text
+from ingest.reports.quality import score_corpus, totals
+
+CORPUS = Path(__file__).parent / "corpus" / "real"
+
+
+def test_corpus_recall_and_wrong_values_floor() -> None:
+    scores = score_corpus(CORPUS)
+    total = totals(scores)
+    assert total["texts"] == 10 and total["gold"] == 56
+    report = {s.file: (s.missing, s.wrong) for s in scores if s.missing or s.wrong}
+    assert total["recall"] >= 0.90, report
+    assert total["wrong_share_of_found"] <= 0.02, report
+
+
+def _figures(text: str, **facts) -> set[tuple]:
+    extraction = extract_text(text, **facts)
+    return {
+        (f.metric, tuple(sorted((k, str(v)) for k, v in f.qualifiers.items() if (k, v) != ("scope", "local"))),
+         f.value, f.denominator)
+        for f in extraction.figures
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # count after its cue, count before its cue, the subject first
+        ("Năm 2020, toàn tỉnh tiếp nhận 659.245 hồ sơ.", ("dossiers_received", (), 659245, None)),
+        ("Số hồ sơ tiếp nhận là 659.245.", ("dossiers_received", (), 659245, None)),
+        ("Có 8.960 hồ sơ giải quyết đúng và trước hạn.", ("dossiers_on_time", (), 8960, None)),
+        # a part and its share in parentheses
+        ("Đã giải quyết 643.272 hồ sơ, trong đó đúng và trước hạn 635.593 (98,81%).",
+         ("dossiers_on_time_pct", (), 98.81, None)),
+        # counts in thousands
+        ("Trung tâm đã tiếp nhận 10,18 ngàn hồ sơ các loại.", ("dossiers_received", (), 10180, None)),
+        # online, without diacritics
+        ("Da tiep nhan 114.312 ho so truc tuyen, chiem ty le 20,29%.", ("dossiers_online_pct", (), 20.29, None)),
+        # x/y
+        ("Số hồ sơ được giải quyết là 1.456/1.625.", ("dossiers_resolved", (), 1456, 1625)),
+        # rank and score, of the text's own province and of another one
+        ("Chỉ số PAR INDEX năm 2021 của tỉnh Nam Định đạt 86,4%, xếp thứ 40/63.",
+         ("par_index_rank", (), 40, 63)),
+        ("Chỉ số SIPAS năm 2023: tỉnh Gia Lai đứng thứ 19; đứng thứ 2 tỉnh Thái Nguyên đạt 90,29%.",
+         ("sipas_rank", (("province", "Thai Nguyen"),), 2, None)),
+        # the national average
+        ("Chỉ số PAR INDEX năm 2023 của các tỉnh có giá trị trung bình đạt 86,98%.",
+         ("par_index_score", (("stat", "average"),), 86.98, None)),
+    ],
+)
+def test_phrasing_families(sentence: str, expected: tuple) -> None:
+    assert expected in _figures(sentence, province="Gia Lai"), _figures(sentence, province="Gia Lai")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Số lượng HS tiếp nhận giảm 142 HS so với tháng 9-2020.",  # a change
+        "Các cơ quan tiếp nhận nhiều là: Công an tỉnh 3,8 ngàn HS.",  # one agency's count
+        "Đa số hồ sơ được tiếp nhận trực tiếp (7,7 ngàn HS).",  # in person: not catalogued
+        "Chỉ số CCHC tăng 3,3 điểm và 8 bậc, xếp thứ 1/6 tỉnh Bắc Trung Bộ.",  # regional rank
+        "Đây là năm thứ 5 liên tiếp chỉ số CCHC đạt giá trị trung bình trên 80%.",  # ordinal, bound
+    ],
+)
+def test_numbers_that_are_not_catalogued_figures(sentence: str) -> None:
+    assert not _figures("Báo cáo cải cách hành chính. " + sentence)
+
+
+def test_periods() -> None:
+    text = (
+        "Quý I năm 2020 (tính từ 1/12/2019 đến 29/2/2020), toàn tỉnh tiếp nhận 1.000 hồ sơ.\n"
+        "Trong tháng 9/2021, tiếp nhận 200 hồ sơ.\n"
+        "9 tháng năm 2021, tiếp nhận 1.800 hồ sơ.\n"
+        "Giai đoạn 2016 - 2020, tiếp nhận 9.000 hồ sơ.\n"
+    )
+    got = {(value, dict(q).get("period")) for _, q, value, _ in _figures(text)}
+    assert got >= {
+        (1000, "2019-12-01/2020-02-29"),
+        (200, "2021-09"),
+        (1800, "2021-01-01/2021-09-30"),
+        (9000, "2016-01-01/2020-12-31"),
+    }
+
+
+def test_a_year_long_figure_of_the_texts_own_year_has_no_period() -> None:
+    got = _figures("Năm 2021, chỉ số SIPAS đạt 84,57% (năm 2020 là 82,1%).")
+    assert ("sipas_score", (), 84.57, None) in got
+    assert ("sipas_score", (("period", "2020"),), 82.1, None) in got
+
+
+def test_document_facts_fall_back_to_path_then_options(tmp_path: Path) -> None:
+    text = "Trung tâm hành chính công tỉnh đã tiếp nhận 1.200 hồ sơ."
+    unknown = extract_text(text)
+    assert unknown.document["province"] is None and unknown.figures  # still extracted
+    given = extract_text(text, province="khánh-hòa", year=2024)
+    assert (given.document["province"], given.document["province_source"]) == ("Khanh Hoa", "option")
+    assert (given.document["report_year"], given.document["year_source"]) == (2024, "option")
+    landed = tmp_path / "ninh-thuan" / "2019" / "news.txt"
+    found = extract_text(text, province="Khanh Hoa", year=2024, landing_path=landed)
+    assert (found.document["province"], found.document["province_source"]) == ("Ninh Thuan", "path")
+    assert (found.document["report_year"], found.document["year_source"]) == (2019, "path")
+    named = extract_text("UBND tỉnh Hà Tĩnh\n\n" + text, province="Khanh Hoa", landing_path=landed)
+    assert (named.document["province"], named.document["province_source"]) == ("Ha Tinh", "text")
