@@ -51,6 +51,10 @@ class Families:
     nouns: dict[str, re.Pattern[str]]
     multipliers: tuple[tuple[re.Pattern[str], float], ...]
     dossier_cues: tuple[tuple[str | None, re.Pattern[str]], ...]
+    procedure_cues: tuple[tuple[str | None, re.Pattern[str]], ...]
+    labels: dict[str, dict[str, str]]
+    label_patterns: dict[str, re.Pattern[str]]  # one alternation per qualifier, a group per code
+    money: dict[str, Any]
     rate_words: re.Pattern[str]
     change_before: re.Pattern[str]
     change_after: re.Pattern[str]
@@ -82,6 +86,18 @@ def load_families(rules_dir: Path = RULES_DIR) -> Families:
         nouns={name: re.compile(rf"\s*(?:{rx})") for name, rx in spec["nouns"].items()},
         multipliers=tuple((re.compile(rf"\s*(?:{rx})\b"), float(v)) for rx, v in spec["multipliers"].items()),
         dossier_cues=tuple((entry["metric"], re.compile(entry["cue"])) for entry in spec["dossier_cues"]),
+        procedure_cues=tuple((entry["metric"], re.compile(entry["cue"])) for entry in spec["procedure_cues"]),
+        labels={name: {str(k): v for k, v in entries.items()} for name, entries in spec["labels"].items()},
+        label_patterns={
+            name: re.compile("|".join(rf"(?P<v{i}>\b(?:{rx})\b)" for i, rx in enumerate(entries.values())))
+            for name, entries in spec["labels"].items()
+        },
+        money={
+            "metric": spec["money"]["metric"],
+            "context": re.compile(spec["money"]["context"]),
+            "units": tuple((re.compile(rf"\s*(?:{rx})\b"), float(v))
+                           for rx, v in sorted(spec["money"]["units"].items(), key=lambda kv: -len(kv[0]))),
+        },
         rate_words=re.compile(spec["rate_words"]),
         change_before=re.compile(spec["change_before"]),
         change_after=re.compile(spec["change_after"]),
@@ -276,13 +292,13 @@ def _noun(text: str, pos: int, families: Families) -> tuple[str | None, int]:
     return None, pos
 
 
-def _dossier_metric(left: str, tail: str, families: Families) -> tuple[bool, str | None, int]:
+def _cue(cues, left: str, tail: str) -> tuple[bool, str | None, int]:
     """(a cue was found, the metric it names, where the cue ends in `left` or -1)."""
     # The words right after the noun describe it first ("114.312 ho so truc tuyen").
-    for metric, regex in families.dossier_cues:
+    for metric, regex in cues:
         if regex.search(tail):
             return True, metric, -1
-    for metric, regex in families.dossier_cues:
+    for metric, regex in cues:
         hits = [m.end() for m in regex.finditer(left)]
         if hits:
             return True, metric, hits[-1]
@@ -296,13 +312,16 @@ def read_sentence(ctx: SentenceContext, families: Families) -> tuple[list[Family
     if families.exclude_sentences and families.exclude_sentences.search(text):
         return [], names[-1][1] if names else ctx.index_before
     masked = [m.span() for m in families.not_figures.finditer(text)]
-    blocked = _merged(ctx.taken + masked)
+    labelled = [m.span() for pattern in families.label_patterns.values() for m in pattern.finditer(text)]
+    blocked = _merged(ctx.taken + masked + labelled)
     blocked_starts = [s for s, _ in blocked]
     breaks = _Positions([m.span() for m in _CLAUSE_BREAK.finditer(text)])
     ctx.semicolons = [m.start() for m in re.finditer(";", text)]
     figures: list[FamilyFigure] = []
-    counts = sorted(ctx.counts)
-    has_dossier_noun = bool(re.search(r"\bho so\b|\bhs\b|\btthc\b|\bthu tuc\b", text))
+    counts = sorted(ctx.counts)  # (end, metric, qualifiers) of the counts read so far
+    domains = [(m.start(), "procedure" if m.group(1) else "dossier")
+               for m in re.finditer(r"\b(?:(tthc|thu tuc|dich vu cong)|ho so|hs)\b", text)]
+    previous_end = 0
     for m in NUMBER_TOKEN.finditer(text):
         start, end = m.span("num")
         i = bisect.bisect_right(blocked_starts, start)
@@ -322,6 +341,9 @@ def read_sentence(ctx: SentenceContext, families: Families) -> tuple[list[Family
                 break
         noun, noun_end = (None, after) if is_percent else _noun(text, after, families)
         left = _left_clause(text, start, breaks)
+        # Within a clause, a number's own words start after the number before it.
+        left = left[max(0, len(left) - (start - previous_end)) :] if previous_end > start - len(left) else left
+        previous_end = noun_end
         before = text[max(0, start - 40) : start]
         if families.change_before.search(before) or families.change_after.match(text, m.end()):
             continue
@@ -329,40 +351,79 @@ def read_sentence(ctx: SentenceContext, families: Families) -> tuple[list[Family
             value *= multiplier
             decimals -= len(str(int(multiplier))) - 1
         tail = _right_tail(text, noun_end)
+        # A bare count counts what its sentence last named ("... 643.272 ho so, trong do
+        # dung va truoc han 635.593"; "... 1.539 dich vu cong, muc do 3 la 1.089").
+        domain = noun if noun in ("dossier", "procedure") else None
+        if domain is None and noun is None and not is_percent:
+            j = bisect.bisect_left(domains, start, key=lambda d: d[0])
+            if j and start - domains[j - 1][0] <= 200:
+                domain = domains[j - 1][1]
         figure = None
         if not is_percent and families.rank_before.search(before):
             figure = _index_rank(ctx, names, start, end, m, value, denominator, families)
-        # A bare count belongs to the dossiers its sentence just named ("... 643.272 ho so,
-        # trong do dung va truoc han 635.593").
-        elif noun == "dossier" or (noun is None and not is_percent
-                                   and re.search(r"\bho so\b|\bhs\b", text[max(0, start - 200) : start])):
-            figure = _dossier_count(text, left, tail, start, end, value, denominator, decimals, families)
+        elif domain:
+            figure = _count(domain, left, tail, start, end, value, denominator, decimals, counts, families)
             if figure:
                 bisect.insort(counts, (end, figure.metric, figure.qualifiers), key=lambda c: c[0])
         # An index score is a percentage or points of 100 ("89,4 diem"; "9,12 diem" is of 10).
         elif is_percent or (noun == "points" and value > 10):
             if is_percent:
                 figure = _dossier_percent(text, left, start, end, value, decimals, counts, families, ctx.catalog)
-            if figure is None and (names or not has_dossier_noun):
+            if figure is None and (names or not domains):
                 figure = _index_score(ctx, names, start, end, value, decimals, before, families)
+        else:
+            figure = _money(text, m.end(), start, end, value, decimals, families)
         if figure and figure.metric in ctx.catalog:
             figures.append(figure)
     index_after = names[-1][1] if names else ctx.index_before
     return figures, index_after
 
 
-def _dossier_count(text, left, tail, start, end, value, denominator, decimals, families) -> FamilyFigure | None:
-    found, metric, cue_end = _dossier_metric(left, tail, families)
+def _labels(left: str, families: Families) -> dict[str, str]:
+    """Breakdown labels in a number's own words, the nearest of each kind."""
+    found: dict[str, str] = {}
+    for name, pattern in families.label_patterns.items():
+        last = None
+        for last in pattern.finditer(left):
+            pass
+        if last:
+            found[name] = list(families.labels[name])[int(last.lastgroup[1:])]
+    if "sector" in found:
+        found["scope"] = "vertical"
+    return found
+
+
+def _count(domain, left, tail, start, end, value, denominator, decimals, counts, families) -> FamilyFigure | None:
+    cues = families.dossier_cues if domain == "dossier" else families.procedure_cues
+    found, metric, cue_end = _cue(cues, left, tail)
+    labels = _labels(left, families)
+    if not found and labels and counts:
+        # "voi cap tinh 120.000 ho so; cap huyen 239.245 ho so": the figure before, by part.
+        _, metric, qualifiers = counts[-1]
+        if metric in {m for m, _ in cues}:
+            return FamilyFigure(metric, value, denominator, decimals, {**qualifiers, **labels}, start, end)
+        return None
     if not found or metric is None:
         return None
-    between = left[cue_end:] if cue_end >= 0 else left
-    if families.agency.search(between) and cue_end >= 0:
-        return None  # one agency's dossiers
-    return FamilyFigure(metric, value, denominator, decimals, {}, start, end)
+    between = left[cue_end:] if cue_end >= 0 else ""
+    if families.agency.search(between):
+        return None  # one agency's count
+    return FamilyFigure(metric, value, denominator, decimals, labels, start, end)
+
+
+def _money(text, after, start, end, value, decimals, families) -> FamilyFigure | None:
+    spec = families.money
+    for regex, factor in spec["units"]:
+        if regex.match(text, after):
+            if not spec["context"].search(text[max(0, start - 200) : start]):
+                return None
+            return FamilyFigure(spec["metric"], value * factor, None, decimals - len(str(int(factor))) + 1,
+                                {}, start, end)
+    return None
 
 
 def _dossier_percent(text, left, start, end, value, decimals, counts, families, catalog) -> FamilyFigure | None:
-    found, metric, _ = _dossier_metric(left, "", families)
+    found, metric, _ = _cue(families.dossier_cues, left, "")
     if families.nouns["procedure"].search(left):
         return None  # a share of procedures, not of dossiers
     if found and re.search(r"\bty le\b", left):

@@ -66,14 +66,15 @@ def read_tables(
     lines: list[str], families: Families, catalog: dict[str, Any]
 ) -> tuple[list[TableFigure], list[int]]:
     """Figures of the tables among `lines` (matching form, whitespace collapsed), and
-    the lines read as table rows (their other numbers are no figures of the text)."""
+    the lines read as table rows or numbered headers (their other numbers are no figures
+    of the text)."""
     spec = families.table
     if not spec:
         return [], []
     rows: list[int] = []
     compile_all = lambda entries: {str(k): re.compile(rf"\b(?:{v})\b") for k, v in entries.items()}  # noqa: E731
     dossier_columns = compile_all(spec["dossier_columns"])
-    row_levels = compile_all(spec["row_service_level"])
+    row_levels = compile_all(families.labels["service_level"])
     column_levels = compile_all(spec["column_service_level"])
     procedure_rows = compile_all(spec["procedure_rows"])
     figures: list[TableFigure] = []
@@ -90,6 +91,7 @@ def read_tables(
             continue
         if len(levels) >= 2 and len(levels) == len(_cells(line, 0)):
             kind, columns = "levels", [code for _, code in levels]
+            rows.append(number)  # its digits are labels
             continue
         if not columns or not digits:
             continue

@@ -111,3 +111,49 @@ def test_document_facts_fall_back_to_path_then_options(tmp_path: Path) -> None:
     assert (found.document["report_year"], found.document["year_source"]) == (2019, "path")
     named = extract_text("UBND tỉnh Hà Tĩnh\n\n" + text, province="Khanh Hoa", landing_path=landed)
     assert (named.document["province"], named.document["province_source"]) == ("Ha Tinh", "text")
+
+
+QUARTERLY_REPORT = """UBND TỈNH PHÚ YÊN
+Số: 215/BC-UBND
+BÁO CÁO
+Kết quả công tác cải cách hành chính quý I năm 2022
+
+Tổng số TTHC thuộc thẩm quyền giải quyết của tỉnh là 1.787 thủ tục.
+Toàn tỉnh cung cấp 1.539 dịch vụ công trực tuyến, trong đó mức độ 3 là 1.089 thủ tục và mức độ 4 là 450 thủ tục.
+Dịch vụ công trực tuyến toàn trình: 856 TTHC; một phần: 734 TTHC.
+Quý I năm 2022 (tính từ 15/12/2021 đến 14/3/2022), toàn tỉnh tiếp nhận 659.245 hồ sơ, với cấp tỉnh 120.000 hồ sơ; cấp huyện 239.245 hồ sơ; cấp xã 300.000 hồ sơ.
+Số hồ sơ đã giải quyết là 643.272 hồ sơ, trong đó đúng và trước hạn 635.593 (98,81%), trễ hạn 7.679 hồ sơ (1,19%).
+Thanh toán trực tuyến 12.345 hồ sơ với số tiền 1.234.567.000 đồng.
+Chỉ số PAR INDEX năm 2021 của tỉnh đạt 84,12%, xếp thứ 25/63, tăng 10 bậc so với năm 2020; Chỉ số SIPAS đạt 85,5%, xếp thứ 30/63.
+"""
+
+
+def test_breakdowns_lists_and_labels_of_a_formal_report() -> None:
+    import unicodedata
+
+    from ingest.reports.normalize import fold_char
+
+    q1 = (("period", "2021-12-15/2022-03-14"),)
+    expected = {
+        ("procedures_online_services", (), 1539, None),
+        ("procedures_online_services", (("service_level", "3"),), 1089, None),
+        ("procedures_online_services", (("service_level", "4"),), 450, None),
+        ("procedures_online_services", (("service_level", "full"),), 856, None),
+        ("procedures_online_services", (("service_level", "partial"),), 734, None),
+        ("dossiers_received", q1, 659245, None),
+        ("dossiers_received", (("level", "province"), *q1), 120000, None),
+        ("dossiers_received", (("level", "district"), *q1), 239245, None),
+        ("dossiers_received", (("level", "commune"), *q1), 300000, None),
+        ("dossiers_on_time_pct", q1, 98.81, None),
+        ("dossiers_late", q1, 7679, None),
+        ("dossiers_late_pct", q1, 1.19, None),
+        ("online_payment_amount", (), 1234567000, None),
+        ("par_index_rank", (("period", "2021"),), 25, 63),
+        ("sipas_rank", (("period", "2021"),), 30, 63),
+    }
+    clean = _figures(QUARTERLY_REPORT)
+    assert expected <= clean, expected - clean
+    # The same figures without diacritics and in NFD.
+    assert _figures("".join(fold_char(c) for c in QUARTERLY_REPORT)) == clean
+    assert _figures(unicodedata.normalize("NFD", QUARTERLY_REPORT)) == clean
+    assert not any(metric == "par_unit_score" for metric, *_ in clean)  # "chi so SIPAS" is no "So ..."
