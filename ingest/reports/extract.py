@@ -882,7 +882,15 @@ def _family_hits(
     for hit in rule_hits:
         by_sentence.setdefault(hit.sentence, []).append(hit)
     row_starts = [a for a, _ in table_rows]
+    # A special campaign ("trong 22 ngay ...") frames the rest of its paragraph.
+    campaign_from: dict[int, int] = {}
+    if families.exclude_sentences:
+        for position, sentence in enumerate(layout.sentences):
+            if families.exclude_sentences.search(sentence.compact):
+                campaign_from.setdefault(sentence.paragraph, position)
     for position, sentence in enumerate(layout.sentences):
+        if position >= campaign_from.get(sentence.paragraph, len(layout.sentences)):
+            continue
         own = by_sentence.get(position, [])
         first = max(bisect.bisect_right(row_starts, sentence.start) - 1, 0)
         in_tables = [

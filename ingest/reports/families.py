@@ -12,6 +12,7 @@ Every regex is anchored at a position or bounded, so the pass is linear in the t
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class Families:
     labels: dict[str, dict[str, str]]
     label_patterns: dict[str, re.Pattern[str]]  # one alternation per qualifier, a group per code
     money: dict[str, Any]
+    on_due_date: tuple[re.Pattern[str], str]
     rate_words: re.Pattern[str]
     change_before: re.Pattern[str]
     change_after: re.Pattern[str]
@@ -92,6 +94,7 @@ def load_families(rules_dir: Path = RULES_DIR) -> Families:
             name: re.compile("|".join(rf"(?P<v{i}>\b(?:{rx})\b)" for i, rx in enumerate(entries.values())))
             for name, entries in spec["labels"].items()
         },
+        on_due_date=(re.compile(rf"(?:{spec['on_due_date']['plain']})\s*$"), spec["on_due_date"]["metric"]),
         money={
             "metric": spec["money"]["metric"],
             "context": re.compile(spec["money"]["context"]),
@@ -226,6 +229,7 @@ class FamilyFigure:
     qualifiers: dict[str, Any]
     start: int  # value span in the sentence's compact text
     end: int
+    cue: str = ""  # the words that named the metric
 
 
 @dataclass
@@ -292,25 +296,26 @@ def _noun(text: str, pos: int, families: Families) -> tuple[str | None, int]:
     return None, pos
 
 
-def _cue(cues, left: str, tail: str) -> tuple[bool, str | None, int]:
-    """(a cue was found, the metric it names, where the cue ends in `left` or -1)."""
+def _cue(cues, left: str, tail: str) -> tuple[bool, str | None, int, str]:
+    """(a cue was found, the metric it names, where the cue ends in `left` or -1, its words)."""
     # The words right after the noun describe it first ("114.312 ho so truc tuyen").
     for metric, regex in cues:
-        if regex.search(tail):
-            return True, metric, -1
+        m = regex.search(tail)
+        if m:
+            return True, metric, -1, m.group()
     for metric, regex in cues:
-        hits = [m.end() for m in regex.finditer(left)]
-        if hits:
-            return True, metric, hits[-1]
-    return False, None, -1
+        last = None
+        for last in regex.finditer(left):
+            pass
+        if last:
+            return True, metric, last.end(), last.group()
+    return False, None, -1, ""
 
 
 def read_sentence(ctx: SentenceContext, families: Families) -> tuple[list[FamilyFigure], str | None]:
     """The figures of one sentence, and the index it leaves active for the next."""
     text = ctx.text
     names = [(m.start(), m.lastgroup) for m in families.index_names.finditer(text)]
-    if families.exclude_sentences and families.exclude_sentences.search(text):
-        return [], names[-1][1] if names else ctx.index_before
     masked = [m.span() for m in families.not_figures.finditer(text)]
     labelled = [m.span() for pattern in families.label_patterns.values() for m in pattern.finditer(text)]
     blocked = _merged(ctx.taken + masked + labelled)
@@ -375,6 +380,10 @@ def read_sentence(ctx: SentenceContext, families: Families) -> tuple[list[Family
             figure = _money(text, m.end(), start, end, value, decimals, families)
         if figure and figure.metric in ctx.catalog:
             figures.append(figure)
+    plain, on_due_date = families.on_due_date
+    if any(f.metric == "dossiers_early" for f in figures):
+        figures = [dataclasses.replace(f, metric=on_due_date) if f.metric == "dossiers_on_time" and plain.search(f.cue)
+                   else f for f in figures]
     index_after = names[-1][1] if names else ctx.index_before
     return figures, index_after
 
@@ -395,7 +404,7 @@ def _labels(left: str, families: Families) -> dict[str, str]:
 
 def _count(domain, left, tail, start, end, value, denominator, decimals, counts, families) -> FamilyFigure | None:
     cues = families.dossier_cues if domain == "dossier" else families.procedure_cues
-    found, metric, cue_end = _cue(cues, left, tail)
+    found, metric, cue_end, cue = _cue(cues, left, tail)
     labels = _labels(left, families)
     if not found and labels and counts:
         # "voi cap tinh 120.000 ho so; cap huyen 239.245 ho so": the figure before, by part.
@@ -408,7 +417,7 @@ def _count(domain, left, tail, start, end, value, denominator, decimals, counts,
     between = left[cue_end:] if cue_end >= 0 else ""
     if families.agency.search(between):
         return None  # one agency's count
-    return FamilyFigure(metric, value, denominator, decimals, labels, start, end)
+    return FamilyFigure(metric, value, denominator, decimals, labels, start, end, cue)
 
 
 def _money(text, after, start, end, value, decimals, families) -> FamilyFigure | None:
@@ -423,7 +432,7 @@ def _money(text, after, start, end, value, decimals, families) -> FamilyFigure |
 
 
 def _dossier_percent(text, left, start, end, value, decimals, counts, families, catalog) -> FamilyFigure | None:
-    found, metric, _ = _cue(families.dossier_cues, left, "")
+    found, metric, _, _ = _cue(families.dossier_cues, left, "")
     if families.nouns["procedure"].search(left):
         return None  # a share of procedures, not of dossiers
     if found and re.search(r"\bty le\b", left):

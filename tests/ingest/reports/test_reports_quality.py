@@ -157,3 +157,14 @@ def test_breakdowns_lists_and_labels_of_a_formal_report() -> None:
     assert _figures("".join(fold_char(c) for c in QUARTERLY_REPORT)) == clean
     assert _figures(unicodedata.normalize("NFD", QUARTERLY_REPORT)) == clean
     assert not any(metric == "par_unit_score" for metric, *_ in clean)  # "chi so SIPAS" is no "So ..."
+
+
+def test_early_apart_means_on_due_date_and_postal_is_counted() -> None:
+    got = _figures("Báo cáo CCHC. Đã giải quyết 8.012 hồ sơ, trong đó trước hạn 3.000, đúng hạn 5.000, "
+                   "quá hạn 12 hồ sơ. Tiếp nhận 12.345 hồ sơ (trong đó: trực tuyến 5.000 hồ sơ, trực tiếp "
+                   "7.000 hồ sơ, qua bưu chính 345 hồ sơ).")
+    assert {("dossiers_early", (), 3000, None), ("dossiers_on_due_date", (), 5000, None),
+            ("dossiers_late", (), 12, None), ("dossiers_postal", (), 345, None),
+            ("dossiers_online", (), 5000, None)} <= got
+    assert not any(metric == "dossiers_on_time" for metric, *_ in got)
+    assert not any(value == 7000 for _, _, value, _ in got)  # in person: not catalogued
