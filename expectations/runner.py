@@ -23,6 +23,10 @@ import sqlalchemy
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.execution_engine import sqlalchemy_execution_engine as gx_sql_engine
 
+from expectations.results import REGISTER_COLUMNS
+from expectations.results import findings as _findings
+from expectations.results import metrics_in as _metrics_in
+from expectations.results import observed as _observed
 from expectations.suites import SUITES
 from expectations.suites._check import Check
 from ingest.settings import Settings, get_settings
@@ -33,7 +37,6 @@ MARTS_SCHEMA = "marts"
 RESULTS_TABLE = "audit.check_results"
 REGISTER_TABLE = "audit.discrepancy_register"
 GATE_RUNS_TABLE = "audit.gate_runs"  # one row per gate run: its GX run identifier and counts
-REGISTER_COLUMNS = ("report_id", "metrics", "expected", "observed", "difference", "tolerance", "source_lines")
 GX_SEVERITY = {"fail": "critical", "warn": "warning"}
 
 
@@ -109,13 +112,6 @@ class CheckSummary:
         return self
 
 
-def _observed(result: dict) -> str:
-    keys = ("observed_value", "unexpected_count", "unexpected_percent", "partial_unexpected_list",
-            "details")
-    shown = {k: result[k] for k in keys if result.get(k) not in (None, [], {})}
-    return json.dumps(shown, default=str, ensure_ascii=False)[:2000]
-
-
 def _raised_exception(info: dict) -> str | None:
     """GX reports errors either flat or keyed by metric; either way, return the message."""
     if info.get("raised_exception"):
@@ -124,28 +120,6 @@ def _raised_exception(info: dict) -> str | None:
         if isinstance(value, dict) and value.get("raised_exception"):
             return str(value.get("exception_message"))[:500]
     return None
-
-
-def _offending_rows(details: dict) -> list[dict]:
-    rows = (details.get("details") or {}).get("unexpected_rows") or []
-    return [row for row in rows if isinstance(row, dict)]
-
-
-def _metrics_in(details: dict) -> list[str]:
-    metrics: set[str] = set()
-    for row in _offending_rows(details):
-        listed = row.get("metrics") or row.get("metric_id") or ""
-        metrics.update(code for code in str(listed).split(",") if code)
-    return sorted(metrics)
-
-
-def _findings(details: dict) -> list[dict]:
-    """Offending rows in the register's shape (queries that return expected/observed)."""
-    return [
-        {column: row.get(column) for column in REGISTER_COLUMNS}
-        for row in _offending_rows(details)
-        if "expected" in row and "observed" in row
-    ]
 
 
 def _connection_string(settings: Settings) -> str:

@@ -6,30 +6,67 @@ backfill of the same period gives the same warehouse.
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 
 from ingest import warehouse
 from ingest.exports import landed_exports, load_export
-from ingest.reports import landed_reports, load_report
+from ingest.reports import ReportError, extract_report, landed_reports, load_report
 from ingest.settings import Settings, get_settings
 from ingest.transform import dbt_target_path, run_dbt
 
 log = logging.getLogger(__name__)
 
 
-def load_reports_for_year(year: int, settings: Settings | None = None) -> list[dict]:
-    """Extract and load every report landed for `year`; returns one summary per report."""
+def load_reports_for_year(
+    year: int,
+    settings: Settings | None = None,
+    *,
+    province: str | None = None,
+    report_year: int | None = None,
+) -> list[dict]:
+    """Extract and load every report landed for `year`; returns one summary per report.
+
+    `province` and `report_year` (the yearly DAG's params) are fallbacks for a report
+    whose text does not name them and whose landing path does not give them.
+    """
     settings = settings or get_settings()
     paths = landed_reports(settings.reports_landing, year)
     if not paths:
         log.warning("no reports landed under %s/*/%s", settings.reports_landing, year)
+    # Extract (OCR included) and check every report before taking the writer's lock: a
+    # report that cannot be loaded fails the run before anything is written.
+    extractions = []
+    for path in paths:
+        extraction = extract_report(path, province=province, year=report_year)
+        _require_partition(path, extraction.document)
+        extractions.append(extraction)
     summaries = []
     with warehouse.connect(settings.warehouse) as con:
-        for path in paths:
-            summary = load_report(con, path)
+        for path, extraction in zip(paths, extractions, strict=True):
+            summary = load_report(con, extraction)
             log.info("loaded report %s: %s", path, summary)
             summaries.append(summary)
     return summaries
+
+
+def _require_partition(path: Path, document: dict) -> None:
+    """A report loads into (province, year): say how to give whichever is missing."""
+    missing = [name for name, key in (("province", "province"), ("year", "report_year"))
+               if not document.get(key)]
+    if missing:
+        names = " and ".join(missing)
+        conf = json.dumps({name: {"province": "Khanh Hoa", "year": 2020}[name] for name in missing})
+        options = " ".join(f"--{name}" for name in missing)
+        raise ReportError(
+            f"{path}: cannot load: no {' or '.join(missing)} found in the report text or its "
+            "landing path. Land the file under reports/<province>/<year>/ (e.g. "
+            f"reports/khanh-hoa/2020/), or trigger the DAG cchc_yearly_reports with the "
+            f"param{'s' if len(missing) > 1 else ''} {names} (airflow dags trigger "
+            f"cchc_yearly_reports -c '{conf}'); `cchc extract-report` and `cchc check-report` "
+            f"take the same as {options}."
+        )
 
 
 def load_exports_for_month(month: str, settings: Settings | None = None) -> list[dict]:

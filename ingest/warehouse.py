@@ -44,7 +44,7 @@ RAW_DDL: dict[str, str] = {
         q_sector           varchar,
         q_scope            varchar,
         q_unit             varchar,
-        q_service_level    integer,
+        q_service_level    varchar,              -- 3 | 4 | full | partial | basic (was integer)
         q_group            varchar,
         q_rating           varchar,
         q_kind             varchar,
@@ -53,6 +53,9 @@ RAW_DDL: dict[str, str] = {
         decimals           integer,              -- decimal places as printed (rounding)
         line               integer not null,
         source_text        varchar not null,
+        q_province         varchar,              -- another province the figure is about
+        q_ministry         varchar,              -- a ministry the figure is about
+        q_stat             varchar,              -- average | min | max over provinces/ministries
         primary key (report_id, figure_seq)
     """,
     "report_changes": """
@@ -181,10 +184,47 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
+# Changes to the raw report tables after their first release (the export tables have
+# theirs in ingest/exports/sqlparts.ADDED_COLUMNS): a warehouse file made before gets them
+# on its next connect. Added columns come last in RAW_DDL, so a migrated table has the
+# same column order as a new one (copy_raw_to_postgres and the lake copy `select *`).
+ADDED_COLUMNS: dict[str, list[str]] = {
+    "report_figures": ["q_province varchar", "q_ministry varchar", "q_stat varchar"],
+}
+# (table, column) -> new type: service levels are codes now ("3", "4", "full", "partial",
+# "basic"), no longer numbers; the old integers convert to their text ("3", "4").
+RETYPED_COLUMNS: dict[tuple[str, str], str] = {
+    ("report_figures", "q_service_level"): "varchar",
+}
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for table, columns in RAW_DDL.items():
         con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
+    _migrate_raw_columns(con)
+
+
+def _migrate_raw_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the columns in ADDED_COLUMNS and retype those in RETYPED_COLUMNS, where needed."""
+    tables = sorted({*ADDED_COLUMNS, *(table for table, _ in RETYPED_COLUMNS)})
+    have = {
+        (table, column): data_type.lower()
+        for table, column, data_type in con.execute(
+            "select table_name, column_name, data_type from duckdb_columns() "
+            f"where schema_name = '{RAW_SCHEMA}' and database_name = current_database() "
+            f"and table_name in ({', '.join('?' for _ in tables)})",
+            tables,
+        ).fetchall()
+    }
+    for table, columns in ADDED_COLUMNS.items():
+        for column in columns:
+            if (table, column.split()[0]) not in have:
+                con.execute(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column}")
+    for (table, column), data_type in RETYPED_COLUMNS.items():
+        current = have.get((table, column))
+        if current is not None and current != data_type:
+            con.execute(f"alter table {RAW_SCHEMA}.{table} alter column {column} type {data_type}")
 
 
 @contextlib.contextmanager

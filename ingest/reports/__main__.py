@@ -1,4 +1,5 @@
-"""`python -m ingest.reports PATH [--format jsonl|table]`: print a report's figures.
+"""`python -m ingest.reports PATH [--format jsonl|table] [--province P] [--year Y]`: print a
+report's figures.
 
 stdout carries only the figures (one JSON object per line with jsonl); messages go to
 stderr, and bad input exits non-zero.
@@ -19,10 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest.reports", description=__doc__)
     parser.add_argument("path", type=Path, help="report file (.txt, .pdf, image)")
     parser.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
+    parser.add_argument("--province", help="province when the report does not name one "
+                        "(\"Khanh Hoa\", \"Khánh Hòa\" or khanh-hoa)")
+    parser.add_argument("--year", type=int, help="report year when the report does not state one")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     try:
-        extraction = extract_report(args.path)
+        extraction = extract_report(args.path, province=args.province, year=args.year)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,9 @@ from ingest.reports.rules import RuleSet
 
 # Collected texts may open with the address they were taken from.
 SOURCE_LINE = re.compile(r"\A[ \t]*#[ \t]*source:[ \t]*(?P<address>\S+)[^\n]*", re.IGNORECASE)
-_DATELINE = re.compile(r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})\b|\bdate (?P<y2>(?:19|20)\d{2})-(?P<m2>\d{2})\b")
+_DATELINE = re.compile(
+    r"\b(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>(?:19|20)\d{2})\b|\bdate (?P<y2>(?:19|20)\d{2})-(?P<m2>\d{2})\b"
+)
 
 
 def split_source_line(text: str) -> tuple[str, str | None]:

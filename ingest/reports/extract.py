@@ -22,15 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.reports.normalize import (
-    NUMBER_RE,
-    Normalized,
-    normalize,
-    parse_fraction,
-    parse_number,
-    printed_decimals,
-    title_case,
-)
 from ingest.reports.document import (
     canonical_province,
     dateline,
@@ -46,6 +37,15 @@ from ingest.reports.families import (
     find_periods,
     load_families,
     read_sentence,
+)
+from ingest.reports.normalize import (
+    NUMBER_RE,
+    Normalized,
+    normalize,
+    parse_fraction,
+    parse_number,
+    printed_decimals,
+    title_case,
 )
 from ingest.reports.rules import Emit, Rule, RuleSet, load_change_rules, load_rules
 from ingest.reports.tables import read_tables
@@ -931,7 +931,9 @@ def _allowed(qualifiers: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, 
     return {k: v for k, v in qualifiers.items() if k in allowed}
 
 
-def _table_hits(layout: _Layout, families: Families, rules: RuleSet) -> tuple[list[_Hit], list[tuple[int, int]]]:
+def _table_hits(
+    layout: _Layout, families: Families, rules: RuleSet
+) -> tuple[list[_Hit], list[tuple[int, int]]]:
     """Figures of statistics tables flattened to text, one line a row; and the spans
     (matching form) of the rows read, whose other numbers are no figures."""
     rows: list[tuple[str, list[int]]] = []  # collapsed line, and its matching-form positions
@@ -1007,11 +1009,13 @@ def _changes(layout: _Layout, hits: list[tuple[_Hit, Figure]], rules_dir: Path |
 
 
 def _document(
-    layout: _Layout, rules: RuleSet, by_metric: dict[str, Figure], source_file: str, source_address: str | None
+    layout: _Layout, rules: RuleSet, by_metric: dict[str, Figure], source_file: str,
+    source_address: str | None,
 ) -> dict[str, Any]:
     flat = " ".join(layout.match.split())
     content = [line for line in layout.match.split("\n") if line.strip()]
-    province = province_from_text(" ".join(content[0].split()) if content else "", source_address, flat, rules)
+    title_line = " ".join(content[0].split()) if content else ""
+    province = province_from_text(title_line, source_address, flat, rules)
     title = None
     if "title" in rules.document:
         found = rules.document["title"].search(layout.match)
@@ -1047,16 +1051,21 @@ def _document(
 
 
 def _settle_facts(
-    document: dict[str, Any], rules: RuleSet, landing_path: Path | None, province: str | None, year: int | None
+    document: dict[str, Any], rules: RuleSet, landing_path: Path | None,
+    province: str | None, year: int | None,
 ) -> None:
     """Fill province and year the text does not state: from its landing path, else the
     caller's values."""
     path_province, path_year = landing_facts(landing_path, rules)
     if document["province"] is None:
-        for value, source in ((path_province, "path"), (canonical_province(province, rules) or province, "option")):
-            if value:
-                document["province"], document["province_source"] = value, source
-                break
+        if path_province:
+            document["province"], document["province_source"] = path_province, "path"
+        elif province:
+            known = canonical_province(province, rules)
+            if known is None:
+                raise ReportError(f"unknown province {province!r}: give a province name as published "
+                                  "(e.g. 'Khanh Hoa', 'Khánh Hòa' or 'khanh-hoa')")
+            document["province"], document["province_source"] = known, "option"
     if document["report_year"] is None:
         for value, source in ((path_year, "path"), (year, "option")):
             if value:

@@ -142,7 +142,9 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def _period_label(kind: str, spec: dict[str, Any], m: re.Match[str], dateline: dt.date | None) -> tuple[str, int] | None:
+def _period_label(
+    kind: str, spec: dict[str, Any], m: re.Match[str], dateline: dt.date | None
+) -> tuple[str, int] | None:
     groups = m.groupdict()
     if kind == "range":
         y2 = int(groups["y2"])
@@ -304,9 +306,7 @@ def _cue(cues, left: str, tail: str) -> tuple[bool, str | None, int, str]:
         if m:
             return True, metric, -1, m.group()
     for metric, regex in cues:
-        last = None
-        for last in regex.finditer(left):
-            pass
+        last = _last_match(regex, left)
         if last:
             return True, metric, last.end(), last.group()
     return False, None, -1, ""
@@ -347,7 +347,8 @@ def read_sentence(ctx: SentenceContext, families: Families) -> tuple[list[Family
         noun, noun_end = (None, after) if is_percent else _noun(text, after, families)
         left = _left_clause(text, start, breaks)
         # Within a clause, a number's own words start after the number before it.
-        left = left[max(0, len(left) - (start - previous_end)) :] if previous_end > start - len(left) else left
+        if previous_end > start - len(left):
+            left = left[max(0, len(left) - (start - previous_end)) :]
         previous_end = noun_end
         before = text[max(0, start - 40) : start]
         if families.change_before.search(before) or families.change_after.match(text, m.end()):
@@ -373,7 +374,8 @@ def read_sentence(ctx: SentenceContext, families: Families) -> tuple[list[Family
         # An index score is a percentage or points of 100 ("89,4 diem"; "9,12 diem" is of 10).
         elif is_percent or (noun == "points" and value > 10):
             if is_percent:
-                figure = _dossier_percent(text, left, start, end, value, decimals, counts, families, ctx.catalog)
+                figure = _dossier_percent(text, left, start, end, value, decimals, counts, families,
+                                          ctx.catalog)
             if figure is None and (names or not domains):
                 figure = _index_score(ctx, names, start, end, value, decimals, before, families)
         else:
@@ -382,19 +384,27 @@ def read_sentence(ctx: SentenceContext, families: Families) -> tuple[list[Family
             figures.append(figure)
     plain, on_due_date = families.on_due_date
     if any(f.metric == "dossiers_early" for f in figures):
-        figures = [dataclasses.replace(f, metric=on_due_date) if f.metric == "dossiers_on_time" and plain.search(f.cue)
-                   else f for f in figures]
+        figures = [
+            dataclasses.replace(f, metric=on_due_date)
+            if f.metric == "dossiers_on_time" and plain.search(f.cue) else f
+            for f in figures
+        ]
     index_after = names[-1][1] if names else ctx.index_before
     return figures, index_after
+
+
+def _last_match(regex: re.Pattern[str], text: str) -> re.Match[str] | None:
+    last = None
+    for last in regex.finditer(text):  # noqa: B007 (the loop finds the last one)
+        pass
+    return last
 
 
 def _labels(left: str, families: Families) -> dict[str, str]:
     """Breakdown labels in a number's own words, the nearest of each kind."""
     found: dict[str, str] = {}
     for name, pattern in families.label_patterns.items():
-        last = None
-        for last in pattern.finditer(left):
-            pass
+        last = _last_match(pattern, left)
         if last:
             found[name] = list(families.labels[name])[int(last.lastgroup[1:])]
     if "sector" in found:
@@ -402,7 +412,9 @@ def _labels(left: str, families: Families) -> dict[str, str]:
     return found
 
 
-def _count(domain, left, tail, start, end, value, denominator, decimals, counts, families) -> FamilyFigure | None:
+def _count(
+    domain, left, tail, start, end, value, denominator, decimals, counts, families
+) -> FamilyFigure | None:
     cues = families.dossier_cues if domain == "dossier" else families.procedure_cues
     found, metric, cue_end, cue = _cue(cues, left, tail)
     labels = _labels(left, families)
@@ -431,7 +443,9 @@ def _money(text, after, start, end, value, decimals, families) -> FamilyFigure |
     return None
 
 
-def _dossier_percent(text, left, start, end, value, decimals, counts, families, catalog) -> FamilyFigure | None:
+def _dossier_percent(
+    text, left, start, end, value, decimals, counts, families, catalog
+) -> FamilyFigure | None:
     found, metric, _, _ = _cue(families.dossier_cues, left, "")
     if families.nouns["procedure"].search(left):
         return None  # a share of procedures, not of dossiers

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from ingest import warehouse
 from ingest.reports.extract import (
@@ -26,7 +25,10 @@ from ingest.reports.extract import (
 RAW = warehouse.RAW_SCHEMA
 # What the landing zone accepts; the extractor knows more spellings (.jpeg, .tiff).
 LANDED_SUFFIXES = {".txt", ".pdf", ".png", ".jpg", ".tif"}
-_Q_COLUMNS = ("level", "sector", "scope", "unit", "service_level", "group", "rating", "kind", "period")
+# Qualifiers with a raw column of their own (q_<name>); all of them are also in the JSON.
+# service_level is a code ("3", "4", "full", "partial", "basic"), stored as text.
+_Q_COLUMNS = ("level", "sector", "scope", "unit", "service_level", "group", "rating", "kind", "period",
+              "province", "ministry", "stat")
 
 
 _FIGURE_COLUMNS = (
@@ -76,6 +78,8 @@ def _insert_frame(
     """Insert all rows with one statement (DuckDB scans the pandas frame directly)."""
     if not rows:
         return
+    import pandas as pd  # only loading needs it; extracting and checking a report do not
+
     frame = pd.DataFrame(rows, columns=list(columns)).astype(object)
     frame = frame.where(frame.notna(), None)
     view = f"_load_{table}"
@@ -106,9 +110,8 @@ def _figure_rows(extraction: ReportExtraction) -> list[tuple[Any, ...]]:
         if isinstance(value, str):
             value, value_text = None, value
         qualifiers = record["qualifiers"]
-        q_values = [qualifiers.get(name) for name in _Q_COLUMNS]
-        if q_values[4] is not None:
-            q_values[4] = int(q_values[4])
+        q_values = [None if qualifiers.get(name) is None else str(qualifiers[name])
+                    for name in _Q_COLUMNS]
         rows.append(
             (
                 extraction.report_id,
@@ -152,7 +155,11 @@ def load_report(con: duckdb.DuckDBPyConnection, source: Path | ReportExtraction)
     province, year = doc.get("province"), doc.get("report_year")
     if not province or not year:
         missing = "province" if not province else "report year"
-        raise ReportError(f"{extraction.source_file}: cannot load: no {missing} found in the report")
+        raise ReportError(
+            f"{extraction.source_file}: cannot load: no {missing} found in the report text or its landing "
+            "path; land the file under reports/<province>/<year>/, or give it as --province/--year "
+            "(cchc extract-report, check-report) or as the param province/year of the DAG cchc_yearly_reports"
+        )
 
     warehouse.ensure_raw_schema(con)
     figures = _figure_rows(extraction)

@@ -101,8 +101,10 @@ def read_tables(
             cells = _cells(line, row.end() if row else 0)
             found = _dossier_row(cells, columns, level, catalog, number)
         else:
-            metric = next((code for code, rx in procedure_rows.items() if rx.search(line[: digits.start()])), None)
-            found = _level_row(_cells(line, digits.start()), columns, metric, row_levels, number) if metric else []
+            label = line[: digits.start()]
+            metric = next((code for code, rx in procedure_rows.items() if rx.search(label)), None)
+            cells = _cells(line, digits.start())
+            found = _level_row(cells, columns, metric, row_levels, number) if metric else []
         if found:
             figures.extend(found)
             rows.append(number)
@@ -125,7 +127,9 @@ def _dossier_row(
             metric = columns[column]
         if metric not in catalog:
             continue
-        figures.append(TableFigure(metric, cell.value, None, cell.decimals, dict(qualifiers), line, cell.start, cell.end))
+        figures.append(
+            TableFigure(metric, cell.value, None, cell.decimals, dict(qualifiers), line, cell.start, cell.end)
+        )
         # Dossiers of an online service level (3/4, full/partial) are online dossiers.
         if metric == "dossiers_in_period" and level and level != "basic" and "dossiers_online" not in columns:
             figures.append(TableFigure("dossiers_online", cell.value, None, cell.decimals, dict(qualifiers),
@@ -140,10 +144,12 @@ def _level_row(
     counts = [c for c in cells if not c.is_percent]
     if len(counts) != len(columns):
         return []
-    base = next((cells[i - 1].value for i, c in enumerate(cells) if c.is_percent and c.value == 100 and i), None)
+    base = next((cells[i - 1].value for i, c in enumerate(cells) if i and c.is_percent and c.value == 100),
+                None)
     known = set(row_levels)
     return [
-        TableFigure(metric, cell.value, base, cell.decimals, {"service_level": level}, line, cell.start, cell.end)
+        TableFigure(metric, cell.value, base, cell.decimals, {"service_level": level}, line,
+                    cell.start, cell.end)
         for cell, level in zip(counts, columns, strict=True)
         if level in known
     ]

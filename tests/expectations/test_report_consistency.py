@@ -103,7 +103,7 @@ def test_sample_raises_only_its_real_slip_with_both_values(base: Settings) -> No
         ),
         # "muc do 4 la 391" -> 392: service levels no longer add up to 746
         (
-            "metric_id = 'procedures_online_enabled' and service_level = 4",
+            "metric_id = 'procedures_online_enabled' and service_level = '4'",
             392,
             "figure_value",
             "service_levels_sum_to_total",

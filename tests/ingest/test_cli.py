@@ -50,6 +50,76 @@ def test_extract_report_rejects_bad_input_naming_the_file(tmp_path: Path, conten
     assert "bad.txt" in proc.stderr
 
 
+HEAVY_PACKAGES = {"airflow", "great_expectations", "dbt", "pandas"}
+
+
+@pytest.mark.parametrize("entry", [["-m", "ingest.cli", "extract-report"], ["-m", "ingest.reports"]])
+def test_extract_report_imports_no_airflow_gx_dbt_or_pandas(entry: list[str]) -> None:
+    """Extracting one report starts fast: nothing heavy on its import path (structural,
+    not timed; `python -X importtime` lists every module the process imported)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", *entry, str(SAMPLE_REPORT)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("\n") >= 100  # the figures were really extracted
+    imported = {line.rpartition("|")[2].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "ingest.reports.extract" in imported
+    heavy = sorted(name for name in imported if name.split(".")[0] in HEAVY_PACKAGES)
+    assert not heavy, f"imported on the extract-report path: {heavy[:20]}"
+
+
+def test_report_commands_pass_province_and_year_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--province and --year reach extract_report and check_report_file unchanged (the
+    extractor normalises the spelling against the province vocabulary)."""
+    import types
+
+    from typer.testing import CliRunner
+
+    import ingest.reports
+    from ingest.cli import app
+    from ingest.reports import ReportExtraction
+
+    calls: list[tuple[str, dict]] = []
+
+    def fake_extract(path, **options):
+        calls.append(("extract", options))
+        return ReportExtraction("id", str(path), {}, [], [])
+
+    def fake_check(path, **options):
+        calls.append(("check", options))
+        return {"report": str(path), "checks": []}
+
+    monkeypatch.setattr(ingest.reports, "extract_report", fake_extract)
+    monkeypatch.setitem(sys.modules, "expectations.report_check",
+                        types.SimpleNamespace(check_report_file=fake_check))
+    runner = CliRunner()
+    for command in ("extract-report", "check-report"):
+        for spelling in ("Khanh Hoa", "Khánh Hòa", "khanh-hoa"):
+            result = runner.invoke(app, [command, "r.txt", "--province", spelling, "--year", "2020"])
+            assert result.exit_code == 0, result.output
+        assert runner.invoke(app, [command, "r.txt"]).exit_code == 0
+        assert runner.invoke(app, [command, "r.txt", "--year", "last"]).exit_code == 2
+    expected = [{"province": p, "year": 2020} for p in ("Khanh Hoa", "Khánh Hòa", "khanh-hoa")]
+    expected.append({"province": None, "year": None})
+    assert calls == [("extract", o) for o in expected] + [("check", o) for o in expected]
+
+
+def test_python_m_ingest_reports_passes_province_and_year_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.reports import ReportExtraction
+    from ingest.reports import __main__ as entry
+
+    calls: list[dict] = []
+
+    def fake_extract(path, **options):
+        calls.append(options)
+        return ReportExtraction("id", str(path), {}, [], [])
+
+    monkeypatch.setattr(entry, "extract_report", fake_extract)
+    assert entry.main(["r.txt", "--province", "khanh-hoa", "--year", "2020"]) == 0
+    assert entry.main(["r.txt"]) == 0
+    assert calls == [{"province": "khanh-hoa", "year": 2020}, {"province": None, "year": None}]
+
+
 def test_load_export_json_accounts_for_every_row_and_is_idempotent(tmp_path: Path) -> None:
     files = sorted((SAMPLES / "exports").glob("*/2020-03/*.csv"))[:2]
     warehouse = tmp_path / "w.duckdb"

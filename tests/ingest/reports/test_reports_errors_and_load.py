@@ -138,7 +138,7 @@ def test_load_twice_does_not_duplicate(tmp_path: Path) -> None:
         " where metric = 'procedures_online_enabled' and q_service_level is not null"
         " order by 1"
     ).fetchall()
-    assert levels == [(3, 355.0), (4, 391.0)]
+    assert levels == [("3", 355.0), ("4", 391.0)]  # codes: 3, 4, full, partial, basic
 
 
 def test_corrected_version_replaces_old_rows(tmp_path: Path) -> None:

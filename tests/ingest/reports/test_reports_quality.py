@@ -12,6 +12,7 @@ from ingest.reports import extract_text
 from ingest.reports.quality import score_corpus, totals
 
 CORPUS = Path(__file__).parent / "corpus" / "real"
+DEFAULT_SCOPE = ("scope", "local")
 
 
 def test_corpus_recall_and_wrong_values_floor() -> None:
@@ -26,7 +27,7 @@ def test_corpus_recall_and_wrong_values_floor() -> None:
 def _figures(text: str, **facts) -> set[tuple]:
     extraction = extract_text(text, **facts)
     return {
-        (f.metric, tuple(sorted((k, str(v)) for k, v in f.qualifiers.items() if (k, v) != ("scope", "local"))),
+        (f.metric, tuple(sorted((k, str(v)) for k, v in f.qualifiers.items() if (k, v) != DEFAULT_SCOPE)),
          f.value, f.denominator)
         for f in extraction.figures
     }
@@ -45,7 +46,8 @@ def _figures(text: str, **facts) -> set[tuple]:
         # counts in thousands
         ("Trung tâm đã tiếp nhận 10,18 ngàn hồ sơ các loại.", ("dossiers_received", (), 10180, None)),
         # online, without diacritics
-        ("Da tiep nhan 114.312 ho so truc tuyen, chiem ty le 20,29%.", ("dossiers_online_pct", (), 20.29, None)),
+        ("Da tiep nhan 114.312 ho so truc tuyen, chiem ty le 20,29%.",
+         ("dossiers_online_pct", (), 20.29, None)),
         # x/y
         ("Số hồ sơ được giải quyết là 1.456/1.625.", ("dossiers_resolved", (), 1456, 1625)),
         # rank and score, of the text's own province and of another one
@@ -119,12 +121,16 @@ BÁO CÁO
 Kết quả công tác cải cách hành chính quý I năm 2022
 
 Tổng số TTHC thuộc thẩm quyền giải quyết của tỉnh là 1.787 thủ tục.
-Toàn tỉnh cung cấp 1.539 dịch vụ công trực tuyến, trong đó mức độ 3 là 1.089 thủ tục và mức độ 4 là 450 thủ tục.
+Toàn tỉnh cung cấp 1.539 dịch vụ công trực tuyến, trong đó mức độ 3 là 1.089 thủ tục
+và mức độ 4 là 450 thủ tục.
 Dịch vụ công trực tuyến toàn trình: 856 TTHC; một phần: 734 TTHC.
-Quý I năm 2022 (tính từ 15/12/2021 đến 14/3/2022), toàn tỉnh tiếp nhận 659.245 hồ sơ, với cấp tỉnh 120.000 hồ sơ; cấp huyện 239.245 hồ sơ; cấp xã 300.000 hồ sơ.
-Số hồ sơ đã giải quyết là 643.272 hồ sơ, trong đó đúng và trước hạn 635.593 (98,81%), trễ hạn 7.679 hồ sơ (1,19%).
+Quý I năm 2022 (tính từ 15/12/2021 đến 14/3/2022), toàn tỉnh tiếp nhận 659.245 hồ sơ,
+với cấp tỉnh 120.000 hồ sơ; cấp huyện 239.245 hồ sơ; cấp xã 300.000 hồ sơ.
+Số hồ sơ đã giải quyết là 643.272 hồ sơ, trong đó đúng và trước hạn 635.593 (98,81%),
+trễ hạn 7.679 hồ sơ (1,19%).
 Thanh toán trực tuyến 12.345 hồ sơ với số tiền 1.234.567.000 đồng.
-Chỉ số PAR INDEX năm 2021 của tỉnh đạt 84,12%, xếp thứ 25/63, tăng 10 bậc so với năm 2020; Chỉ số SIPAS đạt 85,5%, xếp thứ 30/63.
+Chỉ số PAR INDEX năm 2021 của tỉnh đạt 84,12%, xếp thứ 25/63, tăng 10 bậc so với năm 2020;
+Chỉ số SIPAS đạt 85,5%, xếp thứ 30/63.
 """
 
 
@@ -168,3 +174,25 @@ def test_early_apart_means_on_due_date_and_postal_is_counted() -> None:
             ("dossiers_online", (), 5000, None)} <= got
     assert not any(metric == "dossiers_on_time" for metric, *_ in got)
     assert not any(value == 7000 for _, _, value, _ in got)  # in person: not catalogued
+
+
+def test_check_report_flags_the_corpus_inconsistencies_and_nothing_else() -> None:
+    """corpus/real/README.md lists one text that contradicts itself (Thua Thien Hue's
+    dashboard: at every service level "Da xu ly" exceeds early + on due date + late);
+    the other nine agree with themselves (Ben Tre within its "ngan" rounding)."""
+    from expectations.report_check import check_report_file
+
+    flagged = {}
+    for path in sorted(CORPUS.glob("*.txt")):
+        result = check_report_file(path)
+        failed = [c for c in result["checks"] if not c["success"]]
+        if failed:
+            flagged[path.name] = failed
+    assert set(flagged) == {"thuathienhue_undated.txt"}, flagged
+    (check,) = flagged["thuathienhue_undated.txt"]
+    assert check["rule"] == "complements_add_up" and check["severity"] == "warn"
+    import json
+
+    rows = json.loads(check["observed"])["details"]["unexpected_rows"]
+    assert sorted((r["expected"], r["observed"]) for r in rows) == [
+        (1611, 1608), (61827, 59560), (257141, 247529)]

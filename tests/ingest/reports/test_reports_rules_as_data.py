@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.reports import extract_text
-from ingest.reports.normalize import RULES_DIR
 from ingest.reports.families import load_families
+from ingest.reports.normalize import RULES_DIR
 from ingest.reports.rules import CATALOG_PATH, RuleError, load_catalog, load_rules
 
 NEWS = """Trong năm 2021, Trung tâm Phục vụ hành chính công tỉnh đã tiếp nhận 12.000 hồ sơ.

@@ -2,7 +2,9 @@
 -- which resolves the name to an agency). The model reads no seed, so a single report
 -- can be checked with `dbt run --select +fct_report_figures` (expectations/report_check.py).
 -- Qualifiers without a dimension of their own (level, sector, scope, kind, period, ...)
--- stay as codes with their vocabularies tested.
+-- stay as codes with their vocabularies tested. province_name is the province that
+-- issued the report; about_province_name is another province a figure is about (a
+-- ranking or a comparison: "Quang Ninh dat 91,04%"), null for the report's own figures.
 with
 
 figures as (
@@ -39,6 +41,9 @@ final as (
         figures.rating_code,
         figures.kind_code,
         figures.period_code,
+        figures.about_province_name,
+        figures.ministry_name,
+        figures.stat_code,
         figures.qualifiers_json,
         figures.source_line,
         figures.source_text

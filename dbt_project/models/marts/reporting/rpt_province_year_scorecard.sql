@@ -106,6 +106,9 @@ stated as (
         and service_level is null
         and kind_code is null
         and period_code is null
+        and about_province_name is null
+        and ministry_name is null
+        and stat_code is null
         and province_name = '{{ var("province_name") }}'
     group by report_year
 

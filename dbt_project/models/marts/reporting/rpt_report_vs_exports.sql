@@ -1,7 +1,8 @@
 -- Each report figure that the dossier exports can recompute, with both values.
 -- Period: the bounds the report states, else the province's reporting year of the
 -- report (dim_dates, cut-off var reporting_year_start). Scope: local agencies (the
--- exports cover no vertical agency), figures without level/sector/unit breakdowns.
+-- exports cover no vertical agency), figures without level/sector/unit/service-level
+-- breakdowns, about the reporting province itself (no other province, ministry or average).
 with
 
 figures as (
@@ -172,6 +173,10 @@ comparable_figures as (
         and sector_code is null
         and unit_name is null
         and period_code is null
+        and service_level is null
+        and about_province_name is null
+        and ministry_name is null
+        and stat_code is null
 
 ),
 
