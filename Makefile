@@ -50,6 +50,9 @@ bench: setup ## benchmarks under bench/ (results in bench/results/, see bench/RE
 	$(BIN)/python bench/bench_generate.py
 	$(BIN)/python bench/bench_gate.py
 	$(BIN)/python bench/bench_engines.py
+	$(BIN)/python bench/bench_report_quality.py
+	$(BIN)/python bench/bench_check_report.py
+	$(BIN)/python bench/bench_ocr.py
 
 up: ## start the production-like stack (needs a Docker engine)
 	docker compose up -d --build
