@@ -143,9 +143,11 @@ def _iso(year: int, month: int, day: int) -> str | None:
 
 
 def _period_label(
-    kind: str, spec: dict[str, Any], m: re.Match[str], dateline: dt.date | None
+    kind: str, spec: dict[str, Any], m: re.Match[str], dateline: dt.date | None, last_year: int | None
 ) -> tuple[str, int] | None:
     groups = m.groupdict()
+    if kind == "month_in_year":
+        return (f"{last_year}-{int(groups['m']):02d}", last_year) if last_year else None
     if kind == "range":
         y2 = int(groups["y2"])
         y1 = int(groups["y1"]) if groups.get("y1") else y2
@@ -192,18 +194,21 @@ def _period_label(
 def find_periods(sentences: list[str], families: Families, dateline: dt.date | None) -> list[PeriodMention]:
     """Every period phrase, in text order; an overlapping less specific one is dropped."""
     found: list[PeriodMention] = []
+    last_year: int | None = None  # of the sentences before: "thang 6" is a month of it
     for number, text in enumerate(sentences):
         taken: list[tuple[int, int]] = []
         for kind, spec, regex in families.periods:
             for m in regex.finditer(text):
                 if any(m.start() < e and s < m.end() for s, e in taken):
                     continue
-                labelled = _period_label(kind, spec, m, dateline)
+                labelled = _period_label(kind, spec, m, dateline, last_year)
                 if not labelled:
                     continue
                 taken.append(m.span())
                 carries = spec.get("carries", True) and _carries(text, m.start(), m.end())
                 found.append(PeriodMention(number, m.start(), m.end(), labelled[0], labelled[1], carries))
+        if found and found[-1].sentence == number:
+            last_year = max(p.year for p in found if p.sentence == number)
     return sorted(found, key=lambda p: (p.sentence, p.start))
 
 

@@ -196,3 +196,12 @@ def test_check_report_flags_the_corpus_inconsistencies_and_nothing_else() -> Non
     rows = json.loads(check["observed"])["details"]["unexpected_rows"]
     assert sorted((r["expected"], r["observed"]) for r in rows) == [
         (1611, 1608), (61827, 59560), (257141, 247529)]
+
+
+def test_a_month_without_its_year_is_of_the_year_last_named_and_no_count() -> None:
+    got = _figures("Trong 6 tháng đầu năm 2023, tiếp nhận 45.678 hồ sơ.\n"
+                   "Số hồ sơ tiếp nhận trong tháng 6: 12.345; đã giải quyết 12.000 hồ sơ.\n")
+    assert {("dossiers_received", (("period", "2023-H1"),), 45678, None),
+            ("dossiers_received", (("period", "2023-06"),), 12345, None),
+            ("dossiers_resolved", (("period", "2023-06"),), 12000, None)} <= got
+    assert not any(value == 6 for _, _, value, _ in got)
