@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
+from ingest.reports.normalize import read_yaml
 
 RULES_FILE = Path(__file__).with_name("report_rules.yml")
 CATALOG_FILE = Path(__file__).resolve().parent.parent / "ingest" / "reports" / "report_metrics.yml"
@@ -51,12 +51,12 @@ COUNT_TOLERANCE = ("case when coalesce({alias}printed_decimals, 0) < 0"
 
 @cache
 def rules() -> dict:
-    return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return read_yaml(RULES_FILE)
 
 
 @cache
 def catalog_metrics() -> dict:
-    return yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))["metrics"]
+    return read_yaml(CATALOG_FILE)["metrics"]
 
 
 def _literal(value: str) -> str:

@@ -20,9 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ingest.reports.normalize import RULES_DIR
+from ingest.reports.normalize import RULES_DIR, read_yaml
 
 # A number as printed: "1.787" / "2.971.152" (thousands), "65,27" / "86.45" (decimals),
 # "1.456/1.625" (x/y). Not the digits of a date, a code or a longer number.
@@ -79,7 +77,7 @@ class Families:
 
 @lru_cache(maxsize=4)
 def load_families(rules_dir: Path = RULES_DIR) -> Families:
-    spec = yaml.safe_load((Path(rules_dir) / "families.yml").read_text(encoding="utf-8"))
+    spec = read_yaml(Path(rules_dir) / "families.yml")
     indices = {
         name: (re.compile(entry["name"]), entry.get("score"), entry.get("rank"))
         for name, entry in spec["indices"].items()

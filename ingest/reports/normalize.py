@@ -14,10 +14,18 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
+# libyaml's parser when PyYAML has it (its wheels do): ten times the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML data file (rules, vocabularies, the catalog)."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
 
 # A Vietnamese number: "1.787", "2.971.152", "65,27", "06", "1232". The thousands group
 # form is tried first so "1.787" is never read as 1 followed by ".787".
@@ -69,6 +77,7 @@ def parse_fraction(raw: str) -> tuple[float, float | None]:
     return parse_number(raw), None
 
 
+@lru_cache(maxsize=4096)
 def fold_char(char: str) -> str:
     """One original character -> its folded form (may be empty for combining marks)."""
     if char in _SPECIAL:
@@ -82,7 +91,7 @@ def fold_char(char: str) -> str:
 @lru_cache(maxsize=4)
 def load_ocr_repairs(path: Path = RULES_DIR / "ocr.yml") -> tuple[OcrRepair, ...]:
     """The OCR repair table, in the order the YAML lists it."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     repairs = []
     for entry in data.get("repairs", []):
         flags = 0 if entry.get("case_sensitive") else re.IGNORECASE
@@ -130,15 +139,20 @@ def normalize(original: str, repairs: tuple[OcrRepair, ...] | None = None) -> No
     for index, char in enumerate(nfc):
         folded = fold_char(char)
         chars.append(folded)
-        origin.extend([index] * len(folded))
+        if len(folded) == 1:
+            origin.append(index)
+        else:
+            origin.extend([index] * len(folded))
     text = "".join(chars)
     # Case-sensitive repairs first ("P" for "Đ" at word start needs the capital), then
     # lowercase (ASCII after folding, so lengths do not change), then the rest.
     for repair in repairs:
         if repair.case_sensitive:
             text, origin = _substitute(text, origin, repair)
-    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    text = lowered
+    # Lowercase only where it keeps the length ("İ".lower() is two characters).
+    lowered = text.lower()
+    text = lowered if len(lowered) == len(text) else "".join(
+        c.lower() if len(c.lower()) == 1 else c for c in text)
     for repair in repairs:
         if not repair.case_sensitive:
             text, origin = _substitute(text, origin, repair)

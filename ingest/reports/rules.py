@@ -26,9 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ingest.reports.normalize import NUMBER_RE, RULES_DIR
+from ingest.reports.normalize import NUMBER_RE, RULES_DIR, read_yaml
 
 CATALOG_PATH = Path(__file__).resolve().parent / "report_metrics.yml"
 # Files in rules/ that are not extraction rule lists.
@@ -118,7 +116,7 @@ class RuleSet:
 
 def load_catalog(path: Path = CATALOG_PATH) -> dict[str, Metric]:
     """The metric catalog: code -> unit, allowed qualifiers, kind vocabulary."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     catalog = {}
     for code, spec in data["metrics"].items():
         catalog[code] = Metric(
@@ -191,7 +189,7 @@ def _emits(
 def load_rules(rules_dir: Path = RULES_DIR, catalog_path: Path = CATALOG_PATH) -> RuleSet:
     """Compile vocab.yml and every rule file in `rules_dir` against the catalog."""
     catalog = load_catalog(catalog_path)
-    support = yaml.safe_load((rules_dir / "vocab.yml").read_text(encoding="utf-8"))
+    support = read_yaml(rules_dir / "vocab.yml")
     vocab: dict[str, dict[str, re.Pattern[str]]] = {}
     alternations: dict[str, str] = {}
     for name, entries in support["vocab"].items():
@@ -209,7 +207,7 @@ def load_rules(rules_dir: Path = RULES_DIR, catalog_path: Path = CATALOG_PATH) -
     for path in sorted(rules_dir.glob("*.yml")):
         if path.name in SUPPORT_FILES:
             continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml(path) or {}
         for raw in data.get("rules", []):
             rule_id = raw.get("id") or "?"
             where = f"{path.name}:{rule_id}"
@@ -271,7 +269,7 @@ class ChangeRules:
 @lru_cache
 def load_change_rules(rules_dir: Path = RULES_DIR) -> ChangeRules:
     """The change-statement patterns of rules/changes.yml, placeholders expanded."""
-    spec = yaml.safe_load((Path(rules_dir) / "changes.yml").read_text(encoding="utf-8"))
+    spec = read_yaml(Path(rules_dir) / "changes.yml")
     patterns = tuple(
         re.compile(_PLACEHOLDER.sub(lambda m: _MACROS[m.group(1)], rule["pattern"]))
         for rule in spec["changes"]
