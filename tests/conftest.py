@@ -36,6 +36,24 @@ def require_service(name: str, error: Exception) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(scope="session")
+def tesseract_vie() -> None:
+    """Tesseract with its Vietnamese model, as `require_service` treats a server."""
+    import shutil
+    import subprocess
+
+    langs = (
+        subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True)
+        if shutil.which("tesseract")
+        else None
+    )
+    if langs is None or "vie" not in langs.stdout.split():
+        require_service(
+            "tesseract with its Vietnamese model (make system-packages)",
+            FileNotFoundError("tesseract-ocr-vie"),
+        )
+
+
 @pytest.fixture
 def postgres_dsn() -> Iterator[str]:
     """A fresh, empty Postgres database for one test; dropped afterwards."""

@@ -701,6 +701,18 @@ def _render_page(document: Any, index: int) -> bytes:
     return buffer.getvalue()
 
 
+def join_pages(pages: list[str]) -> str:
+    """OCR'd pages as one text. A page that ends mid-sentence continues on the next page
+    (one line break); one that ends a sentence ends its paragraph (a blank line)."""
+    text = ""
+    for page in pages:
+        page = page.strip("\n")
+        if text:
+            text += "\n\n" if re.search(r"[.!?:;]\s*$", text) else "\n"
+        text += page
+    return text + "\n"
+
+
 def _ocr_pdf(path: Path, workers: int | None = None, env: dict[str, str] | None = None) -> str:
     """Rasterise each page of a scanned PDF (pypdfium2, shipped with pdfplumber) and OCR the
     pages in parallel: `workers` tesseract processes (default one per core), text in page order.
@@ -725,7 +737,7 @@ def _ocr_pdf(path: Path, workers: int | None = None, env: dict[str, str] | None 
                 # pdfium is not thread-safe: pages are rendered here, one at a time, while
                 # the workers OCR the pages rendered before.
                 pages.append(pool.submit(_tesseract, _render_page(document, index), path, env))
-            return "\n".join(page.result() for page in pages)
+            return join_pages([page.result() for page in pages])
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # an error stops the pages not started
     finally:

@@ -8,7 +8,6 @@ scripts/install-system-packages.sh installs (`make setup` runs it).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,20 +31,6 @@ def font() -> Path:
     if not FONT.exists():
         require_service("the DejaVu font (fonts-dejavu-core)", FileNotFoundError(FONT))
     return FONT
-
-
-@pytest.fixture(scope="module")
-def tesseract_vie() -> None:
-    langs = (
-        subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True)
-        if shutil.which("tesseract")
-        else None
-    )
-    if langs is None or "vie" not in langs.stdout.split():
-        require_service(
-            "tesseract with its Vietnamese model (make system-packages)",
-            FileNotFoundError("tesseract-ocr-vie"),
-        )
 
 
 def procedures(extraction) -> dict:
@@ -147,3 +132,13 @@ def test_broken_pdf_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_bytes(b"%PDF-1.4\nnot really a pdf\n%%EOF\n")
     with pytest.raises(ReportError, match="broken.pdf: cannot read the PDF"):
         extract_report(broken)
+
+
+def test_ocr_pages_join_into_paragraphs() -> None:
+    """A page that ends mid-sentence continues on the next; one that ends a sentence ends
+    its paragraph (Tesseract ends every page with a line break of its own)."""
+    from ingest.reports.extract import join_pages
+
+    assert join_pages(["co quan (20/21\n", "UBND cap huyen).\n", "II. MOT\n"]) == (
+        "co quan (20/21\nUBND cap huyen).\n\nII. MOT\n")
+
