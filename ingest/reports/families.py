@@ -452,7 +452,12 @@ def _dossier_percent(
     found, metric, _, _ = _cue(families.dossier_cues, left, "")
     if families.nouns["procedure"].search(left):
         return None  # a share of procedures, not of dossiers
-    if found and re.search(r"\bty le\b", left):
+    # "Ty le ho so giai quyet truoc han, dung han dat 99%": the rate is named before the
+    # commas of its list of cues, in the same number-free stretch of the sentence.
+    stretch = re.search(r"\bty le\b(?:[^\d;()]|\b(?:19|20)\d\d\b)*$", text[max(0, start - 120) : start])
+    if stretch:
+        found, metric, _, _ = _cue(families.dossier_cues, stretch.group(), "")
+    if found and (re.search(r"\bty le\b", left) or stretch):
         if metric and f"{metric}_pct" in catalog:
             return FamilyFigure(f"{metric}_pct", value, None, decimals, {}, start, end)
         return None
