@@ -37,6 +37,7 @@ from ingest.reports.families import (
     find_periods,
     load_families,
     read_sentence,
+    subjects,
 )
 from ingest.reports.normalize import (
     NUMBER_RE,
@@ -917,7 +918,7 @@ def _family_hits(
                     if h.figure.unit == "count"],
             index_before=index_before,
             own_province=document["province"],
-            provinces=province_mentions(sentence.compact, rules),
+            subjects=subjects(sentence.compact, province_mentions(sentence.compact, rules), families),
             catalog=rules.catalog,
         )
         found, index_before = read_sentence(ctx, families)

@@ -68,6 +68,7 @@ class Families:
     region: re.Pattern[str]
     stat_average: re.Pattern[str]
     province_after_rank: re.Pattern[str]
+    ministries: dict[str, re.Pattern[str]]
     periods: tuple[tuple[str, dict[str, Any], re.Pattern[str]], ...]
     not_figures: re.Pattern[str]
     exclude_sentences: re.Pattern[str] | None
@@ -112,6 +113,7 @@ def load_families(rules_dir: Path = RULES_DIR) -> Families:
         region=re.compile(rf"\s*(?:{spec['region']})"),
         stat_average=re.compile(spec["stat_average"]),
         province_after_rank=re.compile(spec["province_after_rank"]),
+        ministries={name: re.compile(rf"\b(?:{rx})\b") for name, rx in spec.get("ministries", {}).items()},
         periods=tuple((p["kind"], p, re.compile(p["pattern"])) for p in spec["periods"]),
         not_figures=re.compile(spec["not_figures"]),
         exclude_sentences=re.compile(spec["exclude_sentences"]) if spec.get("exclude_sentences") else None,
@@ -246,7 +248,8 @@ class SentenceContext:
     counts: list[tuple[int, str, dict[str, Any]]]  # (end, metric, qualifiers) of rule counts
     index_before: str | None  # the index named last in earlier sentences
     own_province: str | None
-    provinces: list[tuple[int, int, str]]  # province names in this sentence
+    # (start, end, qualifier, name) of the provinces and ministries this sentence names
+    subjects: list[tuple[int, int, str, str]]
     catalog: dict[str, Any]
     semicolons: list[int] = field(default_factory=list)
 
@@ -489,20 +492,28 @@ def _segment_start(ctx: SentenceContext, pos: int) -> int:
     return ctx.semicolons[i - 1] + 1 if i else 0
 
 
-def _province_before(ctx: SentenceContext, pos: int) -> str | None:
-    i = bisect.bisect_right(ctx.provinces, pos, key=lambda p: p[1])
-    if i and ctx.provinces[i - 1][0] >= _segment_start(ctx, pos):
-        return ctx.provinces[i - 1][2]
+def subjects(text: str, provinces: list[tuple[int, int, str]], families: Families) -> list[tuple]:
+    """The provinces and ministries a sentence names, in text order."""
+    found = [(s, e, "province", name) for s, e, name in provinces]
+    found += [(m.start(), m.end(), "ministry", name)
+              for name, regex in families.ministries.items() for m in regex.finditer(text)]
+    return sorted(found)
+
+
+def _subject_before(ctx: SentenceContext, pos: int) -> tuple[str, str] | None:
+    i = bisect.bisect_right(ctx.subjects, pos, key=lambda p: p[1])
+    if i and ctx.subjects[i - 1][0] >= _segment_start(ctx, pos):
+        return ctx.subjects[i - 1][2:]
     return None
 
 
-def _qualify(ctx: SentenceContext, families: Families, pos: int, province: str | None) -> dict[str, Any]:
+def _qualify(ctx: SentenceContext, families: Families, pos: int, subject: tuple[str, str] | None) -> dict:
     segment = ctx.text[max(_segment_start(ctx, pos), pos - 200) : pos]
     qualifiers: dict[str, Any] = {}
     if families.stat_average.search(segment):
         qualifiers["stat"] = "average"
-    elif province and province != ctx.own_province:
-        qualifiers["province"] = province
+    elif subject and subject != ("province", ctx.own_province):
+        qualifiers[subject[0]] = subject[1]
     return qualifiers
 
 
@@ -513,7 +524,7 @@ def _index_score(ctx, names, start, end, value, decimals, before, families) -> F
     metric = families.indices[index][1]
     if metric is None or not 0 < value <= 100:
         return None
-    qualifiers = _qualify(ctx, families, start, _province_before(ctx, start))
+    qualifiers = _qualify(ctx, families, start, _subject_before(ctx, start))
     return FamilyFigure(metric, value, None, decimals, qualifiers, start, end)
 
 
@@ -529,13 +540,13 @@ def _index_rank(ctx, names, start, end, m, value, denominator, families) -> Fami
         return None  # a rank within a region
     if denominator is not None and not value <= denominator:
         return None
-    province = None
+    subject = None
     lead = families.province_after_rank.match(text, m.end())
     if lead:
-        i = bisect.bisect_left(ctx.provinces, lead.end(), key=lambda p: p[0])
-        if i < len(ctx.provinces) and ctx.provinces[i][0] == lead.end():
-            province = ctx.provinces[i][2]
-    if province is None:
-        province = _province_before(ctx, start)
-    qualifiers = _qualify(ctx, families, start, province)
+        i = bisect.bisect_left(ctx.subjects, lead.end(), key=lambda p: p[0])
+        if i < len(ctx.subjects) and ctx.subjects[i][0] == lead.end():
+            subject = ctx.subjects[i][2:]
+    if subject is None:
+        subject = _subject_before(ctx, start)
+    qualifiers = _qualify(ctx, families, start, subject)
     return FamilyFigure(families.indices[index][2], value, denominator, 0, qualifiers, start, end)
