@@ -59,7 +59,8 @@ def _figures(text: str, **facts) -> set[tuple]:
         ("Tỷ lệ giải quyết hồ sơ đúng hạn, trước hạn năm 2023 đạt 99,5%.",
          ("dossiers_on_time_pct", (), 99.5, None)),  # 2023: the text's own year
         # a ministry in the ministries' ranking
-        ("Chỉ số CCHC năm 2023 của các bộ: Bộ Tư pháp dẫn đầu với 92,5%; đứng thứ 2 là Bộ Ngoại giao đạt 91,2%.",
+        ("Chỉ số CCHC năm 2023 của các bộ: Bộ Tư pháp dẫn đầu với 92,5%; "
+         "đứng thứ 2 là Bộ Ngoại giao đạt 91,2%.",
          ("par_index_rank", (("ministry", "Bo Ngoai giao"),), 2, None)),
         # the national average
         ("Chỉ số PAR INDEX năm 2023 của các tỉnh có giá trị trung bình đạt 86,98%.",
