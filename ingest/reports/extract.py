@@ -32,6 +32,7 @@ from ingest.reports.document import (
 )
 from ingest.reports.families import (
     Families,
+    FamilyFigure,
     PeriodMention,
     SentenceContext,
     find_periods,
@@ -49,7 +50,7 @@ from ingest.reports.normalize import (
     title_case,
 )
 from ingest.reports.rules import Emit, Rule, RuleSet, load_change_rules, load_rules
-from ingest.reports.tables import read_tables
+from ingest.reports.tables import TableFigure, read_tables
 
 log = logging.getLogger(__name__)
 
@@ -925,23 +926,25 @@ def _family_hits(
         for item in found:
             start = sentence.index[item.start]
             end = sentence.index[max(item.end - 1, item.start)] + 1
-            figure = Figure(
-                metric=item.metric,
-                value=item.value,
-                unit=rules.catalog[item.metric].unit,
-                qualifiers=_allowed(item.qualifiers, rules.catalog[item.metric].qualifiers),
-                denominator=item.denominator,
-                line=layout.line_of(start),
-                text=sentence.text,
-                decimals=item.decimals,
-            )
+            figure = _as_figure(item, rules, layout.line_of(start), sentence.text)
             hits.append(_Hit(figure, (start, end), sentence.paragraph, sentence.compact[: item.start],
                              sentence=position, at=(item.start, item.end)))
     return hits
 
 
-def _allowed(qualifiers: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
-    return {k: v for k, v in qualifiers.items() if k in allowed}
+def _as_figure(item: FamilyFigure | TableFigure, rules: RuleSet, line: int, text: str) -> Figure:
+    """A family's or a table's figure, with the catalog's unit and only its qualifiers."""
+    metric = rules.catalog[item.metric]
+    return Figure(
+        metric=item.metric,
+        value=item.value,
+        unit=metric.unit,
+        qualifiers={k: v for k, v in item.qualifiers.items() if k in metric.qualifiers},
+        denominator=item.denominator,
+        line=line,
+        text=text,
+        decimals=item.decimals,
+    )
 
 
 def _table_hits(
@@ -960,17 +963,8 @@ def _table_hits(
     for item in found:
         index = rows[item.line][1]
         start, end = index[item.start], index[item.end - 1] + 1
-        figure = Figure(
-            metric=item.metric,
-            value=item.value,
-            unit=rules.catalog[item.metric].unit,
-            qualifiers=_allowed(item.qualifiers, rules.catalog[item.metric].qualifiers),
-            denominator=item.denominator,
-            line=layout.line_of(start),
-            text=" ".join(layout.original_span(index[0], index[-1] + 1).split()),
-            decimals=item.decimals,
-        )
-        hits.append(_Hit(figure, (start, end), -1))
+        row_text = " ".join(layout.original_span(index[0], index[-1] + 1).split())
+        hits.append(_Hit(_as_figure(item, rules, layout.line_of(start), row_text), (start, end), -1))
     return hits, [(rows[n][1][0], rows[n][1][-1] + 1) for n in table_rows]
 
 
