@@ -350,7 +350,7 @@ class _Hit:
     figure: Figure
     span: tuple[int, int]  # value span in the matching form
     paragraph: int
-    clause: str = ""  # sentence text up to the value (matching form, compact)
+    clause: str = ""  # the sentence's last words before the value (matching form, compact)
     sentence: int = -1  # index of the sentence, and the value's span in its compact text
     at: tuple[int, int] = (0, 0)
 
@@ -436,7 +436,13 @@ def _figure(
         text=sentence.text,
         decimals=decimals,
     )
-    return _Hit(figure, (start, end), sentence.paragraph, sentence.compact[: span[0]], at=span)
+    return _Hit(figure, (start, end), sentence.paragraph, _words_before(sentence, span[0]), at=span)
+
+
+def _words_before(sentence: _Sentence, pos: int) -> str:
+    """What a clause label ("cap huyen: ...") needs: the last words before a value, bounded
+    so that a sentence of thousands of figures stays linear."""
+    return sentence.compact[max(0, pos - 400) : pos]
 
 
 def _apply_rule(
@@ -557,7 +563,7 @@ def _with_context(
                 qualifiers["scope"] = scope
         if level_label and "level" in allowed and "level" not in qualifiers:
             # "Cap huyen: tiep nhan 52.100 ho so; ..." labels the rest of the sentence.
-            labels = list(level_label.finditer(hit.clause[-400:]))  # labels stand near
+            labels = list(level_label.finditer(hit.clause))
             label = labels[-1] if labels else None
             level = rules.lookup("level", label.group("label")) if label else None
             if level:
@@ -927,7 +933,7 @@ def _family_hits(
             start = sentence.index[item.start]
             end = sentence.index[max(item.end - 1, item.start)] + 1
             figure = _as_figure(item, rules, layout.line_of(start), sentence.text)
-            hits.append(_Hit(figure, (start, end), sentence.paragraph, sentence.compact[: item.start],
+            hits.append(_Hit(figure, (start, end), sentence.paragraph, _words_before(sentence, item.start),
                              sentence=position, at=(item.start, item.end)))
     return hits
 

@@ -30,7 +30,9 @@ NUMBER_TOKEN = re.compile(
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _CLAUSE_BREAK = re.compile(r"[;()]|,(?!\d)|\.(?!\d)| - ")
-_PARENS_ONLY_PERIOD = re.compile(r"\(\s*[^()\d]*\)")
+# A number's words stand near it: clauses are read at most this far (keeps the pass linear
+# on a sentence without punctuation).
+_REACH = 200
 
 
 def parse_printed(raw: str) -> tuple[float, int]:
@@ -280,17 +282,17 @@ class _Positions:
 def _left_clause(text: str, pos: int, breaks: _Positions) -> str:
     """The clause before `pos`; a number opening a parenthesis reads the clause before it."""
     previous = breaks.last_before(pos)
-    start = previous[1] if previous else 0
+    start = max(previous[1] if previous else 0, pos - _REACH)
     left = text[start:pos]
     if start and text[start - 1] == "(" and not left.strip():
         earlier = breaks.last_before(start - 1)
-        return text[earlier[1] if earlier else 0 : start - 1] + " " + left
+        return text[max(earlier[1] if earlier else 0, start - _REACH) : start - 1] + " " + left
     return left
 
 
 def _right_tail(text: str, pos: int) -> str:
-    m = _CLAUSE_BREAK.search(text, pos)
-    end = m.start() if m else len(text)
+    m = _CLAUSE_BREAK.search(text, pos, pos + _REACH)
+    end = m.start() if m else min(len(text), pos + _REACH)
     tail = text[pos:end]
     digit = re.search(r"\d", tail)
     return tail[: digit.start()] if digit else tail
