@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.exports import aggregates
+from ingest.exports import aggregates, vocab
 from ingest.exports.headers import AGGREGATE_COUNTS, SHAPE_AGGREGATE, SHAPE_DOSSIERS
 from ingest.exports.reader import ExportError, ReadExport, read_export
 from ingest.exports.sqlparts import (
@@ -107,16 +107,18 @@ create or replace temp macro cchc_fee(s) as case
                               ',', '.') as double)
     else try_cast(s as double)
 end;
-create or replace temp macro cchc_bool(s) as case
-    when s is null then null
-    when lower(strip_accents(s)) in ('1', 'true', 'co', 'x', 'yes', 'y', 'da thanh toan')
-        then true
-    when lower(strip_accents(s)) in ('0', 'false', 'khong', 'no', 'n', 'chua thanh toan')
-        then false
-end;
+-- A cell label as a vocabulary key (value_vocab.yml): no diacritics, lowercase, single
+-- spaces for any run of punctuation and spacing (vocab.label_key does the same in Python).
+create or replace temp macro cchc_label(s) as
+    trim(regexp_replace(strip_accents(replace(lower(s), 'đ', 'd')), '[^a-z0-9]+', ' ', 'g'));
 """
 
-# Checks in order; a quarantined row carries the first one it fails.
+# Checks in order; a quarantined row carries the first one it fails. A reason names the
+# value it could not read where that value is a label ("invalid channel: Qua Zalo"), so the
+# load report counts each unknown label (see value_vocab.yml).
+LABELLED = {"invalid channel": "t_channel", "invalid status": "t_status",
+            "invalid service level": "t_service_level",
+            "invalid paid online flag": "t_is_paid_online"}
 REASONS: list[tuple[str, str]] = [
     ("missing dossier code", "t_dossier_code is null"),
     ("missing received date", "t_received_at is null"),
@@ -209,7 +211,9 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
     cells = cell_sql(read.header.names, read.header.canonical, read.width)
     texts = ",\n".join(f"{_text(read, c)} as t_{c}" for c in TEXT_COLUMNS + PARSED_COLUMNS)
     reasons = REASONS + (AGENCY_REASONS if refs[0] else []) + (PROCEDURE_REASONS if refs[1] else [])
-    reason = "case " + " ".join(f"when {cond} then {quote(r)}" for r, cond in reasons) + " end"
+    reason = "case " + " ".join(
+        f"when {cond} then {quote(r)}" + (f" || ': ' || {LABELLED[r]}" if r in LABELLED else "")
+        for r, cond in reasons) + " end"
     keep = ", ".join(["source_row", "partition_agency", "partition_month",
                       *(f"t_{c} as {c}" for c in TEXT_COLUMNS), *PARSED_COLUMNS,
                       "extra_columns", "source_sheet", "reason"])
@@ -234,16 +238,19 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
         typed as (
             select
                 *,
-                try_cast(t_channel as integer) as channel,
-                try_cast(t_status as integer) as status,
+                coalesce({vocab.case_sql("channel", "t_channel")},
+                         try_cast(t_channel as integer)) as channel,
+                coalesce({vocab.case_sql("status", "t_status")},
+                         try_cast(t_status as integer)) as status,
                 cchc_ts(t_received_at) as received_at,
                 cchc_due(t_due_at) as due_at,
                 cchc_ts(t_finished_at) as finished_at,
                 cchc_ts(t_returned_at) as returned_at,
-                cchc_bool(t_is_paid_online) as is_paid_online,
+                {vocab.case_sql("flag", "t_is_paid_online")} as is_paid_online,
                 cchc_fee(t_fee_amount) as fee_amount,
-                -- "3", "Mức độ 3", "MĐ4": the trailing number
-                try_cast(regexp_extract(t_service_level, '(\\d+)\\s*$', 1) as integer)
+                -- "Toàn trình"; "3", "Mức độ 3", "MĐ4": the trailing number
+                coalesce({vocab.case_sql("service_level", "t_service_level")},
+                         try_cast(regexp_extract(t_service_level, '(\\d+)\\s*$', 1) as integer))
                     as service_level
             from source
         ),

@@ -47,7 +47,7 @@ def test_json_lists_one_object_per_file_and_exit_zero(tmp_path: Path) -> None:
     first, second = results
     assert (first["file"], first["shape"]) == (str(dossiers), "dossiers")
     assert (first["rows_read"], first["rows_loaded"], first["rows_quarantined"]) == (3, 1, 2)
-    assert first["quarantine_reasons"] == {"invalid channel": 1, "invalid received date": 1}
+    assert first["quarantine_reasons"] == {"invalid channel: 5": 1, "invalid received date": 1}
     assert first["duplicates_across_files"] == 0
     assert second["shape"] == "aggregate" and second["partitions"] == ["000.00.02.H34/2020-03"]
     assert (second["rows_read"], second["rows_loaded"]) == (2, 1)

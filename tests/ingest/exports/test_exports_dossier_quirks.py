@@ -63,7 +63,7 @@ def test_xlsx_title_merged_header_total_blank_serials_and_sheets(
     # Blank rows and the total row are skipped, not read: 5 data rows over two sheets.
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 3, 2)
     assert (result.rows_blank, result.rows_total) == (2, 1)
-    assert result.quarantine_reasons == {"due before received": 1, "invalid channel": 1}
+    assert result.quarantine_reasons == {"due before received": 1, "invalid channel: 9": 1}
     assert result.partitions == ["000.00.34.H34/2020-03", "000.00.34.H34/2020-04"]
     rows = con.execute("select source_sheet, source_row, dossier_code, procedure_code, "
                        "received_at, due_at, channel from raw.export_dossiers "
@@ -77,7 +77,7 @@ def test_xlsx_title_merged_header_total_blank_serials_and_sheets(
     quarantined = con.execute("select source_sheet, source_row, reason "
                               "from raw.export_quarantine order by source_row").fetchall()
     assert quarantined == [("Thang 3", 3, "due before received"),
-                           ("Thang 4", 5, "invalid channel")]
+                           ("Thang 4", 5, "invalid channel: 9")]
     extra = json.loads(con.execute("select extra_columns from raw.export_dossiers "
                                    "where source_row = 1").fetchone()[0])
     assert extra == {"STT": "1"}
@@ -101,7 +101,7 @@ def test_reference_data_and_service_level(con: duckdb.DuckDBPyConnection,
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (8, 3, 5)
     assert result.quarantine_reasons == {
         "unknown agency": 1, "agency not valid on received date": 1, "unknown procedure": 1,
-        "invalid service level": 2}
+        "invalid service level: 1": 1, "invalid service level: 5": 1}
     loaded = con.execute("select dossier_code, service_level from raw.export_dossiers "
                          "order by 1").fetchall()
     assert loaded == [("A1", 3), ("A2", 4), ("A5", None)]

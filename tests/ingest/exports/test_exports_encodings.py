@@ -82,7 +82,7 @@ def test_legacy_csv_loads_as_nfc_vietnamese(con: duckdb.DuckDBPyConnection, tmp_
     path.write_bytes(encode(CSV_TEXT, encoding))
     result = load_export(con, path)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
-    assert result.quarantine_reasons == {"invalid channel": 1}
+    assert result.quarantine_reasons == {"invalid channel: 9": 1}
     assert result.partitions == ["000.00.34.H34/2020-03"]
     agency, procedure, field, extra = con.execute(
         "select agency_name, procedure_name, field_name, extra_columns "

@@ -123,7 +123,7 @@ def test_xlsx_with_title_rows_and_excel_dates(con: duckdb.DuckDBPyConnection,
     book.save(path)
     result = load_export(con, path)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
-    assert result.quarantine_reasons == {"invalid channel": 1}
+    assert result.quarantine_reasons == {"invalid channel: 7": 1}
     row = con.execute("select channel, received_at, due_at, fee_amount "
                       "from raw.export_dossiers").fetchone()
     assert row == (2, datetime(2020, 3, 2, 8, 15), datetime(2020, 3, 9), 50000.0)

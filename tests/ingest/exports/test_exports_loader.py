@@ -45,9 +45,9 @@ def expected_quarantine(path: Path) -> tuple[int, dict[int, str]]:
         elif received is None:
             reasons[number] = "invalid received date"
         elif row[CHANNEL] not in {"1", "2", "3"}:
-            reasons[number] = "invalid channel"
+            reasons[number] = f"invalid channel: {row[CHANNEL].strip()}"
         elif row[STATUS] not in {str(s) for s in range(1, 11)}:
-            reasons[number] = "invalid status"
+            reasons[number] = f"invalid status: {row[STATUS].strip()}"
         elif due is not None and due < received:
             reasons[number] = "due before received"
         elif finished is not None and finished < received:

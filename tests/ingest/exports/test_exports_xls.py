@@ -27,7 +27,7 @@ def test_xls_dossier_export_loads_every_sheet_with_its_quirks(
     # 3 + 2 + 1 data rows over three sheets ("Ghi chu" has no table); 2 blank, 1 total row.
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 4, 2)
     assert (result.rows_blank, result.rows_total) == (2, 1)
-    assert result.quarantine_reasons == {"due before received": 1, "invalid channel": 1}
+    assert result.quarantine_reasons == {"due before received": 1, "invalid channel: 9": 1}
     assert result.partitions == ["000.00.34.H34/2020-03", "000.00.34.H34/2020-04"]
     rows = con.execute(
         "select source_sheet, source_row, dossier_code, procedure_code, procedure_name, "
@@ -48,7 +48,7 @@ def test_xls_dossier_export_loads_every_sheet_with_its_quirks(
     quarantined = con.execute("select source_sheet, source_row, reason, raw_values "
                               "from raw.export_quarantine order by source_row").fetchall()
     assert [q[:3] for q in quarantined] == [("Thang 3", 3, "due before received"),
-                                            ("Thang 4", 5, "invalid channel")]
+                                            ("Thang 4", 5, "invalid channel: 9")]
     assert json.loads(quarantined[0][3]) == {
         "STT": "3", "Mã hồ sơ": "HS-3", "Mã Thủ tục": "1.002855", "Tên Thủ tục": NAME,
         "Ngày Tiếp nhận": "05/03/2020", "Ngày Hẹn trả": "01/03/2020", "Kênh thực hiện": "1"}
