@@ -37,6 +37,7 @@ from ingest.exports.reader import ExportError, ReadExport, read_export
 from ingest.exports.sqlparts import (
     SHARED_MACROS,
     TableRows,
+    agency_key_sql,
     cell_sql,
     count_rows,
     data_rows,
@@ -118,7 +119,8 @@ create or replace temp macro cchc_label(s) as
 # load report counts each unknown label (see value_vocab.yml).
 LABELLED = {"invalid channel": "t_channel", "invalid status": "t_status",
             "invalid service level": "t_service_level",
-            "invalid paid online flag": "t_is_paid_online"}
+            "invalid paid online flag": "t_is_paid_online",
+            "unknown agency": "agency_as_read", "ambiguous agency": "agency_as_read"}
 REASONS: list[tuple[str, str]] = [
     ("missing dossier code", "t_dossier_code is null"),
     ("missing received date", "t_received_at is null"),
@@ -135,12 +137,13 @@ REASONS: list[tuple[str, str]] = [
     ("invalid fee", "t_fee_amount is not null and fee_amount is null"),
     ("invalid paid online flag", "t_is_paid_online is not null and is_paid_online is null"),
     ("more values than headers", "has_spare_values"),
-    ("missing agency", "partition_agency is null"),
+    ("missing agency", "partition_agency is null and agency_as_read is null"),
 ]
 # Against the reference seeds, when they exist (Settings().reference_dir).
 # (_agency_periods and _procedure_known come from left joins on the small reference tables:
 # a correlated subquery here would make DuckDB materialise the whole file for the join.)
 AGENCY_REASONS: list[tuple[str, str]] = [
+    ("ambiguous agency", "_agency_periods is null and len(_name_matches) > 1"),
     ("unknown agency", "_agency_periods is null"),
     ("agency not valid on received date", """not list_bool_or(list_transform(_agency_periods,
         lambda p: coalesce(p.valid_from <= cast(received_at as date), true)
@@ -214,9 +217,39 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
     reason = "case " + " ".join(
         f"when {cond} then {quote(r)}" + (f" || ': ' || {LABELLED[r]}" if r in LABELLED else "")
         for r, cond in reasons) + " end"
+    resolved = {  # the agency as a code, whether the row named it by code or by name
+        "agency_code": "agency_code_resolved as agency_code",
+        "agency_name": "coalesce(t_agency_name, case when agency_code_resolved is distinct from "
+                       "t_agency_code then t_agency_code end) as agency_name",
+    }
     keep = ", ".join(["source_row", "partition_agency", "partition_month",
-                      *(f"t_{c} as {c}" for c in TEXT_COLUMNS), *PARSED_COLUMNS,
+                      *(resolved.get(c, f"t_{c} as {c}") for c in TEXT_COLUMNS), *PARSED_COLUMNS,
                       "extra_columns", "source_sheet", "reason"])
+    if refs[0]:
+        # A known code is taken as it is; anything else (a name in the name column, or in
+        # the code column: "Don vi xu ly: So Tu phap") is looked up by name among the units
+        # valid on the received date.
+        named = f"""
+            select
+                t.*,
+                case when _known_code is not null then t_agency_code
+                     when len(matches) = 1 then matches[1].agency_code end as agency_code_resolved,
+                coalesce(matches, []) as _name_matches
+            from (
+                select
+                    t.*,
+                    k.agency_code as _known_code,
+                    list_filter(n.candidates, lambda c:
+                        coalesce(c.valid_from <= cast(t.received_at as date), true)
+                        and coalesce(c.valid_to >= cast(t.received_at as date), true)) as matches
+                from typed t
+                left join _ref_agency_periods k on k.agency_code = t.t_agency_code
+                left join _ref_agency_names n
+                    on k.agency_code is null
+                    and n.name_key = {agency_key_sql("coalesce(t.t_agency_name, t.t_agency_code)")}
+            ) t"""
+    else:
+        named = "select *, t_agency_code as agency_code_resolved from typed"
     agency_periods = ", a.periods as _agency_periods" if refs[0] else ""
     agency_join = (" left join _ref_agency_periods a on a.agency_code = p.ref_agency"
                    if refs[0] else "")
@@ -254,14 +287,16 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
                     as service_level
             from source
         ),
+        named as ({named}),
         partitioned as (
             select
                 *,
-                coalesce(cast(? as varchar), t_agency_code) as partition_agency,
+                coalesce(cast(? as varchar), agency_code_resolved, t_agency_code) as partition_agency,
                 coalesce(cast(? as varchar), strftime(received_at, '%Y-%m')) as partition_month,
-                coalesce(t_agency_code, cast(? as varchar)) as ref_agency,
+                coalesce(agency_code_resolved, cast(? as varchar)) as ref_agency,
+                coalesce(t_agency_code, t_agency_name) as agency_as_read,
                 cast(? as varchar) as source_sheet
-            from typed
+            from named
         ),
         referenced as (
             select p.*{agency_periods}{procedure_known}

@@ -134,9 +134,26 @@ REFERENCE_TABLES = (
 )
 
 
+# Words agency names are written in several ways ("Ủy ban nhân dân thành phố Nha Trang",
+# "UBND TP. Nha Trang", "UBND TP Nha Trang"): one spelling each in the name key.
+_NAME_FORMS = (("uy ban nhan dan", "ubnd"), ("thanh pho", "tp"), ("thi xa", "tx"),
+               ("thi tran", "tt"))
+
+
+def agency_key_sql(expr: str) -> str:
+    """SQL: the matching key of an agency name (no diacritics, case, punctuation or spacing
+    differences; the usual abbreviations applied)."""
+    key = ("' ' || trim(regexp_replace(strip_accents(replace(lower(" + expr + "), 'đ', 'd')), "
+           "'[^a-z0-9]+', ' ', 'g')) || ' '")
+    for long, short in _NAME_FORMS:
+        key = f"replace({key}, ' {long} ', ' {short} ')"
+    return f"trim({key})"
+
+
 def reference_tables(con: duckdb.DuckDBPyConnection,
                      reference_dir: Path | None) -> tuple[bool, bool]:
-    """Temp tables _ref_agencies (and _ref_agency_periods: one row per code) and
+    """Temp tables _ref_agencies (and _ref_agency_periods: one row per code;
+    _ref_agency_names: one row per name key, with the codes that bore it and when) and
     _ref_procedures from the seed CSVs; (agencies present, procedures present). Read once
     per connection and again only when a seed file changes
     (path, size or modification time), so a batch of small files does not re-read them."""
@@ -159,6 +176,12 @@ def reference_tables(con: duckdb.DuckDBPyConnection,
                     "create or replace temp table _ref_agency_periods as select agency_code, "
                     "list({'valid_from': valid_from, 'valid_to': valid_to}) as periods "
                     "from _ref_agencies group by agency_code")
+                con.execute(
+                    "create or replace temp table _ref_agency_names as select "
+                    f"{agency_key_sql('agency_name')} as name_key, "
+                    "list({'agency_code': agency_code, 'valid_from': valid_from, "
+                    "'valid_to': valid_to}) as candidates "
+                    "from _ref_agencies group by all")
             state[table] = signature
         found.append(True)
     return found[0], found[1]

@@ -100,7 +100,7 @@ def test_reference_data_and_service_level(con: duckdb.DuckDBPyConnection,
     result = load_export(con, path)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (8, 3, 5)
     assert result.quarantine_reasons == {
-        "unknown agency": 1, "agency not valid on received date": 1, "unknown procedure": 1,
+        "unknown agency: 000.00.99.H34": 1, "agency not valid on received date": 1, "unknown procedure": 1,
         "invalid service level: 1": 1, "invalid service level: 5": 1}
     loaded = con.execute("select dossier_code, service_level from raw.export_dossiers "
                          "order by 1").fetchall()

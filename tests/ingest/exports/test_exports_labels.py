@@ -72,3 +72,50 @@ def test_every_vocabulary_label_has_one_code() -> None:
     vocab = vocabularies()
     assert set(vocab) == {"channel", "status", "service_level", "flag"}
     assert vocab["channel"]["qua mang"] == "2" and vocab["status"]["da tra ket qua"] == "10"
+
+
+AGENCIES = """agency_code,agency_name,level,kind,province,district,valid_from,valid_to,successor_code,gso_code
+000.00.31.H34,UBND thành phố Nha Trang,district,district_committee,Khanh Hoa,Nha Trang,2016-01-01,2025-06-30,,
+000.00.02.H34,Sở Tư pháp,province,department,Khanh Hoa,,2016-01-01,2025-02-28,000.00.92.H34,
+000.00.92.H34,Sở Tư pháp,province,department,Khanh Hoa,,2025-03-01,,,
+000.03.31.H34,UBND xã Vĩnh Lương,commune,commune_committee,Khanh Hoa,Nha Trang,2016-01-01,,,
+000.09.31.H34,UBND xã Vĩnh Lương,commune,commune_committee,Khanh Hoa,Nha Trang,2024-01-01,,,
+"""
+
+
+def test_agencies_by_name_in_their_usual_forms_and_history(con: duckdb.DuckDBPyConnection,
+                                                          tmp_path: Path) -> None:
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    (reference / "agencies.csv").write_text(AGENCIES, encoding="utf-8")
+    rows = [  # (agency as written, received) -> code, or the reason
+        ("UBND thành phố Nha Trang", "02/03/2020", "000.00.31.H34"),
+        ("UBND TP. Nha Trang", "03/03/2020", "000.00.31.H34"),
+        ("UBND TP Nha Trang", "04/03/2020", "000.00.31.H34"),
+        ("Ủy ban nhân dân thành phố Nha Trang", "05/03/2020", "000.00.31.H34"),
+        ("So Tu phap", "02/01/2025", "000.00.02.H34"),  # the department before its new code
+        ("Sở Tư pháp", "02/04/2025", "000.00.92.H34"),  # and after
+        ("UBND xã Vĩnh Lương", "02/03/2020", "000.03.31.H34"),  # one unit of that name then
+        ("UBND xã Vĩnh Lương", "02/03/2024", "ambiguous agency: UBND xã Vĩnh Lương"),
+        ("UBND TP Nha Trang", "02/08/2025", "unknown agency: UBND TP Nha Trang"),  # ended
+        ("Sở Không Có", "02/03/2020", "unknown agency: Sở Không Có"),
+        ("000.00.31.H34", "06/03/2020", "000.00.31.H34"),  # codes as before
+    ]
+    path = tmp_path / "by_name.csv"
+    path.write_text(
+        "Mã hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Kênh thực hiện,Trạng thái hồ sơ\n"
+        + "".join(f"HS-{n},{agency},{received},Trực tiếp,Đang xử lý\n"
+                  for n, (agency, received, _) in enumerate(rows, start=1)),
+        encoding="utf-8-sig")
+    result = load_export(con, path, reference_dir=reference)
+    loaded = [expected for _, _, expected in rows if ":" not in expected]
+    assert result.rows_loaded == len(loaded) == 8
+    assert result.quarantine_reasons == {
+        "ambiguous agency: UBND xã Vĩnh Lương": 1,
+        "unknown agency: UBND TP Nha Trang": 1,
+        "unknown agency: Sở Không Có": 1,
+    }
+    got = con.execute("select agency_code, agency_name from raw.export_dossiers "
+                      "order by source_row").fetchall()
+    assert [code for code, _ in got] == loaded
+    assert got[1] == ("000.00.31.H34", "UBND TP. Nha Trang")  # the name as written is kept

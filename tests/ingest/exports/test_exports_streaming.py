@@ -131,7 +131,7 @@ def test_reference_data_is_read_again_when_a_seed_changes(
     path = tmp_path / "hoso.csv"
     path.write_text(HEADER + _row("R1"), encoding="utf-8")
     first = load_export(con, path, reference_dir=seeds)
-    assert first.quarantine_reasons == {"unknown agency": 1}
+    assert first.quarantine_reasons == {"unknown agency: 000.00.34.H34": 1}
     agencies.write_text(agencies.read_text(encoding="utf-8")
                         + "000.00.34.H34,UBND huyện Vạn Ninh,2019-01-01,\n", encoding="utf-8")
     path.write_text(HEADER + _row("R1") + _row("R2"), encoding="utf-8")
