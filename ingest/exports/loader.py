@@ -149,9 +149,8 @@ AGENCY_REASONS: list[tuple[str, str]] = [
         lambda p: coalesce(p.valid_from <= cast(received_at as date), true)
                   and coalesce(p.valid_to >= cast(received_at as date), true)))"""),
 ]
-PROCEDURE_REASONS: list[tuple[str, str]] = [
-    ("unknown procedure", "t_procedure_code is not null and _procedure_known is null"),
-]
+# A procedure code the catalog does not know is still a real dossier (catalogs change every
+# month): it loads, against dbt's unknown procedure member, and the load report lists it.
 TEXT_COLUMNS = ["dossier_code", "agency_code", "agency_name", "procedure_code",
                 "procedure_name", "field_code", "field_name"]
 PARSED_COLUMNS = ["channel", "status", "received_at", "due_at", "finished_at", "returned_at",
@@ -192,6 +191,8 @@ class ExportLoadResult:
     rows_blank: int = 0
     rows_total: int = 0
     total_row_check: dict[str, dict] = field(default_factory=dict)
+    # procedure codes the catalog does not know, with their loaded rows
+    unknown_procedures: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -213,18 +214,22 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
     nothing is sorted or kept beyond the columns inserted."""
     cells = cell_sql(read.header.names, read.header.canonical, read.width)
     texts = ",\n".join(f"{_text(read, c)} as t_{c}" for c in TEXT_COLUMNS + PARSED_COLUMNS)
-    reasons = REASONS + (AGENCY_REASONS if refs[0] else []) + (PROCEDURE_REASONS if refs[1] else [])
+    reasons = REASONS + (AGENCY_REASONS if refs[0] else [])
     reason = "case " + " ".join(
         f"when {cond} then {quote(r)}" + (f" || ': ' || {LABELLED[r]}" if r in LABELLED else "")
         for r, cond in reasons) + " end"
     resolved = {  # the agency as a code, whether the row named it by code or by name
         "agency_code": "agency_code_resolved as agency_code",
+        # the catalog's short form of a full national code (1.009994.000.00.00.H34 -> 1.009994)
+        "procedure_code": ("coalesce(_procedure_known, t_procedure_code) as procedure_code"
+                           if refs[1] else "t_procedure_code as procedure_code"),
         "agency_name": "coalesce(t_agency_name, case when agency_code_resolved is distinct from "
                        "t_agency_code then t_agency_code end) as agency_name",
     }
     keep = ", ".join(["source_row", "partition_agency", "partition_month",
                       *(resolved.get(c, f"t_{c} as {c}") for c in TEXT_COLUMNS), *PARSED_COLUMNS,
-                      "extra_columns", "source_sheet", "reason"])
+                      "extra_columns", "source_sheet", "reason",
+                      *(["_procedure_known"] if refs[1] else [])])
     if refs[0]:
         # A known code is taken as it is; anything else (a name in the name column, or in
         # the code column: "Don vi xu ly: So Tu phap") is looked up by name among the units
@@ -253,8 +258,11 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
     agency_periods = ", a.periods as _agency_periods" if refs[0] else ""
     agency_join = (" left join _ref_agency_periods a on a.agency_code = p.ref_agency"
                    if refs[0] else "")
-    procedure_known = ", r.procedure_code as _procedure_known" if refs[1] else ""
+    procedure_known = (", coalesce(r.procedure_code, s.procedure_code) as _procedure_known"
+                       if refs[1] else "")
     procedure_join = (" left join _ref_procedures r on r.procedure_code = p.t_procedure_code"
+                      " left join _ref_procedures s on r.procedure_code is null and s.procedure_code"
+                      " = regexp_extract(p.t_procedure_code, '^(\\d\\.\\d{6})\\.', 1)"
                       if refs[1] else "")
     con.execute(
         f"""
@@ -445,6 +453,11 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, sha: str, shape: str,
     ).fetchone()
     partitions = sorted(partitions or [])
     reasons = dict(sorted((reasons or {}).items()))
+    unknown_procedures: dict[str, int] = {}
+    if shape == SHAPE_DOSSIERS and refs[1]:
+        unknown_procedures = dict(sorted((con.execute(
+            "select histogram(procedure_code) from _export_typed where reason is null "
+            "and procedure_code is not null and _procedure_known is null").fetchone()[0] or {}).items()))
     source = str(path)
     source_kind = SOURCE_KINDS[shape]
     with transaction(con):
@@ -487,7 +500,7 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, sha: str, shape: str,
              json.dumps(checks, ensure_ascii=False) if checks else None, duplicates],
         )
     return ExportLoadResult(source, sha, shape, read_n, loaded, quarantined, partitions,
-                            False, reasons, duplicates, blank, totals, checks)
+                            False, reasons, duplicates, blank, totals, checks, unknown_procedures)
 
 
 def landed_exports(exports_landing: Path, month: str) -> list[Path]:

@@ -98,13 +98,15 @@ def test_reference_data_and_service_level(con: duckdb.DuckDBPyConnection,
         + "A8,000.00.34.H34,,1,1,4,02/03/2020\n",  # nor 1 (no procedure code: not checked)
         encoding="utf-8")
     result = load_export(con, path)
-    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (8, 3, 5)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (8, 4, 4)
     assert result.quarantine_reasons == {
-        "unknown agency: 000.00.99.H34": 1, "agency not valid on received date": 1, "unknown procedure": 1,
+        "unknown agency: 000.00.99.H34": 1, "agency not valid on received date": 1,
         "invalid service level: 1": 1, "invalid service level: 5": 1}
+    # A procedure the catalog does not know (yet) is a real dossier: loaded, and listed.
+    assert result.unknown_procedures == {"9.999999": 1}
     loaded = con.execute("select dossier_code, service_level from raw.export_dossiers "
                          "order by 1").fetchall()
-    assert loaded == [("A1", 3), ("A2", 4), ("A5", None)]
+    assert loaded == [("A1", 3), ("A2", 4), ("A5", None), ("A6", None)]
     # Without reference data nothing is checked against it.
     other = tmp_path / "hoso2.csv"
     other.write_text(HEADER + "B1,000.00.99.H34,9.999999,1,,4,02/04/2020\n", encoding="utf-8")

@@ -119,3 +119,21 @@ def test_agencies_by_name_in_their_usual_forms_and_history(con: duckdb.DuckDBPyC
                       "order by source_row").fetchall()
     assert [code for code, _ in got] == loaded
     assert got[1] == ("000.00.31.H34", "UBND TP. Nha Trang")  # the name as written is kept
+
+
+def test_full_procedure_codes_resolve_and_unknown_ones_load_and_are_listed(
+        con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "MaHoSo,DonViXuLy,MaTTHC,NgayTiepNhan,KenhThucHien,TrangThaiHoSo\n"
+        "P1,000.00.34.H34,1.002961.000.00.00.H34,02/03/2020,1,4\n"  # full national code
+        "P2,000.00.34.H34,1.002961,02/03/2020,1,4\n"  # short form
+        "P3,000.00.34.H34,2.999999.000.00.00.H34,02/03/2020,1,4\n"  # not in the catalog (yet)
+        "P4,000.00.34.H34,2.999999.000.00.00.H34,03/03/2020,1,4\n",
+        encoding="utf-8")
+    result = load_export(con, path)
+    assert (result.rows_loaded, result.rows_quarantined) == (4, 0)
+    assert result.unknown_procedures == {"2.999999.000.00.00.H34": 2}
+    codes = con.execute("select procedure_code from raw.export_dossiers order by source_row").fetchall()
+    assert [c for (c,) in codes] == ["1.002961", "1.002961", "2.999999.000.00.00.H34",
+                                     "2.999999.000.00.00.H34"]
