@@ -123,14 +123,20 @@ def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir
     delimiter, skip, found = _find_csv_header(path, head)
     width = len(found.header.names) + SPARE_COLUMNS
     columns = ", ".join(f"'c{i}': 'varchar'" for i in range(width))
-    try:
-        con.execute(
-            f"create or replace temp table {table} as "
+    read = (f"create or replace temp table {table} as "
             f"select * from read_csv(?, delim=?, quote='\"', escape='\"', header=false, "
             f"skip=?, columns={{{columns}}}, auto_detect=false, null_padding=true, "
-            f"strict_mode=false)",
-            [str(source), delimiter, skip],
-        )
+            f"strict_mode=false)")
+    try:
+        try:
+            con.execute(read, [str(source), delimiter, skip])
+        except duckdb.Error as error:
+            if "parallel=false" not in str(error):
+                raise
+            # Quoted cells with line breaks (notes, addresses): DuckDB's parallel scanner
+            # cannot split such a file, its single-threaded one can.
+            con.execute(read.replace("strict_mode=false)", "strict_mode=false, parallel=false)"),
+                        [str(source), delimiter, skip])
     except duckdb.Error as error:
         if tentative and encoding == "utf-8" and "invalid unicode" in str(error).lower():
             raise _NotUtf8 from error

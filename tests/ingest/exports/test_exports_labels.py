@@ -137,3 +137,17 @@ def test_full_procedure_codes_resolve_and_unknown_ones_load_and_are_listed(
     codes = con.execute("select procedure_code from raw.export_dossiers order by source_row").fetchall()
     assert [c for (c,) in codes] == ["1.002961", "1.002961", "2.999999.000.00.00.H34",
                                      "2.999999.000.00.00.H34"]
+
+
+def test_quoted_cells_with_line_breaks_load(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "Mã hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Kênh thực hiện,Trạng thái hồ sơ,Ghi chú\n"
+        'N1,000.00.34.H34,02/03/2020,Trực tiếp,Đang xử lý,"Địa chỉ: thôn 1\nxã Vĩnh Lương"\n'
+        "N2,000.00.34.H34,02/03/2020,Trực tiếp,Đang xử lý,ok\n",
+        encoding="utf-8-sig")
+    result = load_export(con, path)
+    assert (result.rows_read, result.rows_loaded) == (2, 2)
+    notes = con.execute("select source_row, extra_columns->>'Ghi chú' from raw.export_dossiers "
+                        "order by source_row").fetchall()
+    assert notes == [(1, "Địa chỉ: thôn 1\nxã Vĩnh Lương"), (2, "ok")]
