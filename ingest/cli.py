@@ -211,7 +211,8 @@ def load_export(
 ) -> None:
     """Load agency export files into raw (every row loaded or quarantined).
 
-    Exit code 1 only when a file cannot be read at all; the other files still load.
+    Exit code 1 only when a file cannot be read at all; the other files still load. Exit
+    code 3 when another process kept the warehouse longer than CCHC_LOCK_TIMEOUT_SECONDS.
     """
     import re
 
@@ -221,10 +222,18 @@ def load_export(
 
     if period is not None and not re.fullmatch(r"\d{4}-((0[1-9]|1[0-2])|Q[1-4])", period):
         _fail(f"--period must be yyyy-mm or yyyy-Qn, got {period!r}")
-    target = warehouse or get_settings().warehouse
+    settings = get_settings()
+    target = warehouse or settings.warehouse
     results: list[dict] = []
     unreadable = 0
-    with wh.connect(target) as con:
+    try:
+        con = wh.connect(target, lock_timeout=settings.lock_timeout_seconds,
+                         on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True))
+    except wh.WarehouseLocked as exc:
+        if as_json:
+            sys.stdout.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
+        _fail(str(exc), code=3)
+    with con:
         for index, path in enumerate(paths, 1):
             err.print(f"[{index}/{len(paths)}] {path}", highlight=False, soft_wrap=True)
             try:

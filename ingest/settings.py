@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     serving_keep: int = 5
     # The read-only Postgres role BI tools log in as (docker/postgres/initdb/ creates it).
     postgres_reader_role: str = "cchc_reader"
+    # How long a person's or a script's load waits for another writer to release the
+    # warehouse file before it gives up (the DAGs are serialised by the duckdb_writer pool).
+    lock_timeout_seconds: float = 600
 
     @model_validator(mode="after")
     def _gx_beside_the_warehouse(self) -> Settings:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -169,8 +171,17 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; creates the file and the raw schema when writable."""
+class WarehouseLocked(duckdb.IOException):
+    """Another process writes the warehouse file (DuckDB allows one writer)."""
+
+
+def connect(path: Path | str, read_only: bool = False, *, lock_timeout: float = 0,
+            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; creates the file and the raw schema when writable.
+
+    A writable open waits up to `lock_timeout` seconds while another process holds the
+    file, calling `on_wait` once with what it waits for; then raises WarehouseLocked.
+    """
     path = Path(path)
     if read_only:
         if not path.exists():
@@ -179,7 +190,26 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
             )
         return duckdb.connect(str(path), read_only=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    deadline = time.monotonic() + lock_timeout
+    while True:
+        try:
+            con = duckdb.connect(str(path))
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            holder = re.search(r"\(PID \d+\)", str(exc))
+            who = f"another process {holder.group()}" if holder else "another process"
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"{path} is being written by {who}; gave up after {lock_timeout:.0f} s. "
+                    "Run again when that load has finished (or set CCHC_LOCK_TIMEOUT_SECONDS)."
+                ) from exc
+            if on_wait:
+                on_wait(f"waiting for {who} to finish writing {path} "
+                        f"(up to {lock_timeout:.0f} s)")
+                on_wait = None
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
     ensure_raw_schema(con)
     return con
 
