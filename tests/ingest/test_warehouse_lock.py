@@ -15,7 +15,8 @@ import pytest
 from ingest import warehouse
 from ingest.settings import REPO_ROOT
 
-HOLD = "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)"
+HOLD = ("import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+        "print('held', flush=True); time.sleep(60)")
 
 
 @pytest.fixture
