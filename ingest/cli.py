@@ -272,6 +272,9 @@ def generate_exports(
     defects: Annotated[
         str | None, typer.Option(help="Comma-separated defect kinds (default: all).")
     ] = None,
+    style: Annotated[str, typer.Option(
+        help="codes (the national portal's) or labels (channel/status labels and agency names, "
+             "as people export them).")] = "codes",
 ) -> None:
     """Write calibrated sample exports under OUT_DIR/<agency | cap-xa-district>/<yyyy-mm>/ plus a manifest."""
     from ingest.sample import MANIFEST_NAME, GenerationError
@@ -282,7 +285,7 @@ def generate_exports(
             paths = generate(
                 out_dir, year=year, seed=seed, months=months, scale=scale, messiness=messiness,
                 shapes=shape, formats=format, defects=defects.split(",") if defects else None,
-                progress=lambda agency, month, rows: status.update(
+                style=style, progress=lambda agency, month, rows: status.update(
                     f"generating exports… {agency.code} {year}-{month:02d} ({rows:,} dossiers)"),
             )
     except GenerationError as exc:

@@ -26,15 +26,20 @@ def label_key(value: str) -> str:
 
 
 @cache
+def labels(path: Path = VOCAB_FILE) -> dict[str, dict[int | bool, list[str]]]:
+    """{vocabulary: {code: labels as written in value_vocab.yml}}."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@cache
 def vocabularies(path: Path = VOCAB_FILE) -> dict[str, dict[str, str]]:
     """{vocabulary: {label key: code as SQL literal}}; a key may name one code only."""
-    spec = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     result: dict[str, dict[str, str]] = {}
-    for name, codes in spec.items():
+    for name, codes in labels(path).items():
         keys: dict[str, str] = {}
-        for code, labels in codes.items():
+        for code, spellings in codes.items():
             literal = ("true" if code else "false") if isinstance(code, bool) else str(int(code))
-            for label in labels:
+            for label in spellings:
                 key = label_key(label)
                 if keys.get(key, literal) != literal:
                     raise ValueError(f"{path.name}: {name} label {label!r} names two codes")

@@ -20,12 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shape", default="dossiers", help="dossiers, aggregate or both")
     parser.add_argument("--format", default="csv", help="csv, xlsx or both")
     parser.add_argument("--defects", help="comma-separated defect kinds (default: all)")
+    parser.add_argument("--style", default="codes", choices=["codes", "labels"],
+                        help="the portal's codes, or the labels and agency names people export")
     parser.add_argument("--committed-sample", action="store_true",
                         help="the parameters of data/samples/exports (overrides the others)")
     args = parser.parse_args(argv)
     kwargs = dict(year=args.year, seed=args.seed, months=args.months, scale=args.scale,
                   messiness=args.messiness, shapes=args.shape, formats=args.format,
-                  defects=args.defects.split(",") if args.defects else None)
+                  defects=args.defects.split(",") if args.defects else None, style=args.style)
     if args.committed_sample:
         kwargs.update(COMMITTED_SAMPLE)
         kwargs["months"] = None

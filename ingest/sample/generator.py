@@ -301,8 +301,24 @@ def _fmt(minutes: np.ndarray, date_only: bool = False) -> pa.Array:
     return pc.if_else(pa.array(minutes < 0), pa.scalar(None, pa.string()), text)
 
 
-def dossier_table(plan: Plan, cell: Cell) -> pa.Table:
-    """The cell as an Arrow table of text columns under the Vietnamese headers."""
+STYLES = ("codes", "labels")
+
+
+def _labelled(codes: np.ndarray, vocabulary: str, variant: int) -> pa.Array:
+    """Codes as the labels people's exports print (value_vocab.yml); each agency's software
+    writes one of the spellings, so a tree of exports uses many of them."""
+    from ingest.exports.vocab import labels
+
+    spelled = {code: names[variant % len(names)] for code, names in labels()[vocabulary].items()}
+    lookup = np.array([spelled.get(code, str(code)) for code in range(max(spelled) + 1)], dtype=object)
+    inside = (codes >= 0) & (codes < len(lookup))
+    return pa.array(np.where(inside, lookup[np.clip(codes, 0, len(lookup) - 1)], codes.astype(str)),
+                    pa.string())
+
+
+def dossier_table(plan: Plan, cell: Cell, style: str = "codes") -> pa.Table:
+    """The cell as an Arrow table of text columns under the Vietnamese headers: the
+    portal's codes, or (style "labels") the labels and agency names people export."""
     cat, agency = plan.catalog, cell.agency
     prof = profile(agency)
     names = pa.array(cat.proc_name)
@@ -318,13 +334,15 @@ def dossier_table(plan: Plan, cell: Cell) -> pa.Table:
         "Tên TTHC": names.take(pa.array(cell.proc)),
         "Mã lĩnh vực": field_codes.take(pa.array(field_idx)),
         "Tên lĩnh vực": field_names.take(pa.array(field_idx)),
-        "Đơn vị xử lý": pa.array([agency.code] * n, pa.string()),
-        "Kênh thực hiện": pc.cast(pa.array(cell.channel), pa.string()),
+        "Đơn vị xử lý": pa.array([agency.code if style == "codes" else agency.name] * n, pa.string()),
+        "Kênh thực hiện": (pc.cast(pa.array(cell.channel), pa.string()) if style == "codes"
+                           else _labelled(cell.channel, "channel", agency.index)),
         "Ngày tiếp nhận": _fmt(cell.received),
         "Ngày hẹn trả": _fmt(due_minutes, prof.date_only_due),
         "Ngày kết thúc xử lý": _fmt(cell.finished),
         "Ngày trả": _fmt(cell.returned),
-        "Trạng thái hồ sơ": pc.cast(pa.array(cell.status), pa.string()),
+        "Trạng thái hồ sơ": (pc.cast(pa.array(cell.status), pa.string()) if style == "codes"
+                             else _labelled(cell.status, "status", agency.index)),
         "Được thanh toán trực tuyến": pa.array(np.where(cell.paid, "Có", "Không")),
         "Phí": pc.cast(pa.array(cell.fee), pa.string()),
     }
@@ -333,13 +351,13 @@ def dossier_table(plan: Plan, cell: Cell) -> pa.Table:
     return pa.table(columns)
 
 
-def export_table(plan: Plan, export: ExportFile) -> pa.Table:
+def export_table(plan: Plan, export: ExportFile, style: str = "codes") -> pa.Table:
     """The file's clean rows: one cell's, or several cells' merged in order of receipt
     (ties keep the agencies' order)."""
     cells = [c for c in export.cells if len(c)]
     if len(cells) == 1:
-        return dossier_table(plan, cells[0])
-    table = pa.concat_tables([dossier_table(plan, c) for c in cells])
+        return dossier_table(plan, cells[0], style)
+    table = pa.concat_tables([dossier_table(plan, c, style) for c in cells])
     order = np.argsort(np.concatenate([c.received for c in cells]), kind="stable")
     return table.take(pa.array(order))
 
@@ -473,11 +491,13 @@ def _defect_rows(rng: np.random.Generator, table: pa.Table, export: ExportFile,
     out: list[dict[str, str | None]] = []
     serial = {c.agency.code: len(c) for c in export.cells if len(c)}
     prefix = {c.agency.code: c.code[0].rsplit("-", 1)[0] for c in export.cells if len(c)}
+    # the agency as the file writes it (code, or name in label-style files) -> its code
+    written = {key: c.agency.code for c in export.cells if len(c) for key in (c.agency.code, c.agency.name)}
     for kind in ROW_DEFECTS:
         for _ in range(counts.get(kind, 0)):
             pick = int(rng.integers(len(rows)))
             row = dict(rows[pick])
-            agency = row["Đơn vị xử lý"]
+            agency = written[row["Đơn vị xử lý"]]
             serial[agency] += 1
             row["Mã hồ sơ"] = f"{prefix[agency]}-{serial[agency]:06d}"
             received = datetime.strptime(row["Ngày tiếp nhận"], "%d/%m/%Y %H:%M")
@@ -695,12 +715,15 @@ def generate_exports(
     reference_dir: Path | None = None,
     agencies: Sequence[str] | None = None,
     progress=None,
+    style: str = "codes",
 ) -> list[Path]:
     """Write the exports under out_dir/<agency>/<yyyy-mm>/ and the manifest; returns the
     written export paths in (agency, month, name) order."""
     out_dir = Path(out_dir)
     month_list = _parse_months(months)
     shape_list = _choice(shapes, SHAPES, "shape")
+    if style not in STYLES:
+        raise GenerationError(f"unknown style {style!r}; known: {', '.join(STYLES)}")
     format_list = _choice(formats, FORMATS, "format")
     if not 0 <= messiness <= 1:
         raise GenerationError("messiness is a rate between 0 and 1")
@@ -736,7 +759,7 @@ def generate_exports(
                     stem = f"{unit.folder}_{year}{month:02d}"
                     folder = out_dir / unit.folder / f"{year}-{month:02d}"
                     if "dossiers" in shape_list and export.clean_rows:
-                        table = export_table(plan, export)
+                        table = export_table(plan, export, style)
                         for fmt in format_list:
                             path = folder / f"hoso_{stem}.{fmt}"
                             files[path.relative_to(out_dir).as_posix()] = _write_dossiers(
@@ -764,7 +787,8 @@ def generate_exports(
         "generator": "ingest.sample",
         "parameters": {"year": year, "seed": seed, "months": month_list, "scale": scale,
                        "messiness": messiness, "shapes": shape_list, "formats": format_list,
-                       "defects": kinds, "agencies": sorted(agencies) if agencies else None},
+                       "defects": kinds, "agencies": sorted(agencies) if agencies else None,
+                       "style": style},
         "calibration_source": "data/samples/reports/khanh-hoa/2020/khanh_hoa_2020_cchc_report.txt",
         "totals_full_year": plan.totals(),
         "report_targets_scaled": plan.targets,
