@@ -205,12 +205,39 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, name: str, width: int,
             con.unregister("_sheet_arrow")
 
 
+# An XLSX is a zip: what its parts decompress to is known before a byte is inflated. A
+# workbook that would inflate beyond this (a zip bomb, or a sheet no one-stop-shop exports)
+# is refused, whatever its size on disk. Override with CCHC_XLSX_MAX_INFLATED_MIB.
+XLSX_MAX_INFLATED_MIB = 512
+
+
+def _check_inflated_size(path: Path) -> None:
+    """Refuse an XLSX whose parts decompress beyond the limit, before reading it."""
+    import os
+    import zipfile
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    limit = int(os.environ.get("CCHC_XLSX_MAX_INFLATED_MIB", XLSX_MAX_INFLATED_MIB)) << 20
+    try:
+        with zipfile.ZipFile(path) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # calamine reports a broken workbook with its own words
+    if inflated > limit:
+        raise ExportError(
+            f"{path}: refused: its cells decompress to {inflated / 2**20:,.0f} MiB, beyond the "
+            f"{limit >> 20} MiB an export may take (a zip bomb, or not an export). Split the "
+            "export, or raise CCHC_XLSX_MAX_INFLATED_MIB if it is genuine.")
+
+
 def _read_workbook(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[ReadExport]:
     """XLSX or XLS (Excel 97-2003), read with calamine: every worksheet with a header of
     either shape, in workbook order; the file's shape is the first such sheet's, sheets of
     the other shape are left out. Rows stream into DuckDB in batches below the header."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
+    _check_inflated_size(path)
     kind = path.suffix.lower().lstrip(".").upper()
     try:
         book = CalamineWorkbook.from_path(str(path))

@@ -175,3 +175,19 @@ def test_label_style_exports_load_like_code_style_ones(tmp_path: Path) -> None:
     assert labels_ == codes
     text = next((tmp_path / "labels").rglob("*.csv")).read_text(encoding="utf-8-sig")
     assert "UBND" in text or "Sở" in text  # agencies by name
+
+
+def test_an_xlsx_that_inflates_beyond_the_limit_is_refused_before_reading(
+        con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    from ingest.exports import ExportError
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<c>0</c>" * (3 << 20))  # 24 MiB of cells
+    assert bomb.stat().st_size < 1 << 20  # small on disk
+    monkeypatch.setenv("CCHC_XLSX_MAX_INFLATED_MIB", "16")
+    with pytest.raises(ExportError, match=r"bomb.xlsx: refused: its cells decompress to 24 MiB"):
+        load_export(con, bomb)
+    assert con.execute("select count(*) from raw.load_manifest").fetchone() == (0,)
