@@ -121,7 +121,10 @@ LABELLED = {"invalid channel": "t_channel", "invalid status": "t_status",
             "invalid service level": "t_service_level",
             "invalid paid online flag": "t_is_paid_online",
             "unknown agency": "agency_as_read", "ambiguous agency": "agency_as_read"}
+# A row (or one cell) this large is no dossier: it is quarantined, the rows after it load.
+MAX_ROW_BYTES = 1 << 20
 REASONS: list[tuple[str, str]] = [
+    ("row too large", f"_row_bytes > {MAX_ROW_BYTES}"),
     ("missing dossier code", "t_dossier_code is null"),
     ("missing received date", "t_received_at is null"),
     ("invalid received date", "received_at is null"),
@@ -273,6 +276,7 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
                 {texts},
                 {cells.unknown_columns} as extra_columns,
                 {cells.has_spare_values} as has_spare_values,
+                {" + ".join(f"coalesce(strlen(c{i}), 0)" for i in range(read.width))} as _row_bytes,
                 {", ".join(f"c{i}" for i in range(read.width))}
             from ({data_rows(read.table, read.width, rows, offset)})
         ),
@@ -313,7 +317,12 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
         checked as (select *, {reason} as reason from referenced)
         -- the row as read, for quarantined rows only
         select {keep},
-               case when reason is not null then {cells.row_as_read} end as raw_values
+               case when reason is null then null
+                    -- a row too large is kept as its size and its beginning
+                    when _row_bytes > {MAX_ROW_BYTES} then cast(json_object(
+                        'row_bytes', _row_bytes, 'beginning', left({cells.row_as_read}, 4000))
+                        as varchar)
+                    else {cells.row_as_read} end as raw_values
         from checked
         """,
         [agency, period, agency, read.sheet],

@@ -126,7 +126,7 @@ def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir
     read = (f"create or replace temp table {table} as "
             f"select * from read_csv(?, delim=?, quote='\"', escape='\"', header=false, "
             f"skip=?, columns={{{columns}}}, auto_detect=false, null_padding=true, "
-            f"strict_mode=false)")
+            f"max_line_size={MAX_LINE_BYTES}, strict_mode=false)")
     try:
         try:
             con.execute(read, [str(source), delimiter, skip])
@@ -140,7 +140,11 @@ def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir
     except duckdb.Error as error:
         if tentative and encoding == "utf-8" and "invalid unicode" in str(error).lower():
             raise _NotUtf8 from error
-        raise ExportError(f"{path}: unreadable CSV body: {error}") from error
+        # DuckDB quotes the offending line whole: a message is no place for megabytes of it.
+        message = str(error)
+        if len(message) > 2000:
+            message = message[:1000] + " […] " + message[-500:]
+        raise ExportError(f"{path}: unreadable CSV body: {message}") from error
     return [ReadExport(table, found.header, encoding, width, found.shape, None, found.title)]
 
 
@@ -204,6 +208,10 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, name: str, width: int,
         finally:
             con.unregister("_sheet_arrow")
 
+
+# Lines DuckDB will read whole. A row past the loader's limit (loader.MAX_ROW_BYTES) is
+# quarantined with its row number; only a line beyond this one stops the file.
+MAX_LINE_BYTES = 64 << 20
 
 # An XLSX is a zip: what its parts decompress to is known before a byte is inflated. A
 # workbook that would inflate beyond this (a zip bomb, or a sheet no one-stop-shop exports)

@@ -191,3 +191,21 @@ def test_an_xlsx_that_inflates_beyond_the_limit_is_refused_before_reading(
     with pytest.raises(ExportError, match=r"bomb.xlsx: refused: its cells decompress to 24 MiB"):
         load_export(con, bomb)
     assert con.execute("select count(*) from raw.load_manifest").fetchone() == (0,)
+
+
+def test_a_row_too_large_to_be_real_is_quarantined_and_the_rest_loads(
+        con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "huge.csv"
+    path.write_text(
+        "Mã hồ sơ,Đơn vị xử lý,Ngày tiếp nhận,Kênh thực hiện,Trạng thái hồ sơ,Ghi chú\n"
+        f'H1,000.00.34.H34,02/03/2020,1,4,"{"x" * (3 << 20)}"\n'  # 3 MiB in one cell
+        "H2,000.00.34.H34,02/03/2020,1,4,ok\n",
+        encoding="utf-8")
+    result = load_export(con, path)
+    assert (result.rows_read, result.rows_loaded, result.quarantine_reasons) == (2, 1, {"row too large": 1})
+    row, raw = con.execute("select source_row, raw_values from raw.export_quarantine").fetchone()
+    kept = json.loads(raw)
+    assert row == 1 and kept["row_bytes"] > 3 << 20 and len(kept["beginning"]) == 4000
+    assert con.execute("select dossier_code from raw.export_dossiers").fetchall() == [("H2",)]
