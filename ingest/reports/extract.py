@@ -839,6 +839,7 @@ def extract_text(
     if table_hits:
         document["kind"] = "statistics"
     hits += _family_hits(layout, rules, families, hits, table_rows, document) + table_hits
+    _on_due_date_beside_early(hits, families)
 
     own_period = str(document["report_year"]) if document["report_year"] else None
     contextual = _with_context(hits, layout, rules, mentions, own_period,
@@ -936,6 +937,19 @@ def _family_hits(
             hits.append(_Hit(figure, (start, end), sentence.paragraph, _words_before(sentence, item.start),
                              sentence=position, at=(item.start, item.end)))
     return hits
+
+
+def _on_due_date_beside_early(hits: list[_Hit], families: Families) -> None:
+    """In a sentence that gives early dossiers apart ("truoc han 150.000, dung han
+    88.001"), a sentence rule's plain "dung han" count means on the due date (the families
+    decide the same for their own figures)."""
+    plain, on_due_date = families.on_due_date
+    early = {h.sentence for h in hits if h.figure.metric == "dossiers_early"}
+    for hit in hits:
+        if hit.sentence in early and hit.figure.metric == "dossiers_on_time":
+            words = re.sub(r"\s*(?:la|:)?\s*$", "", hit.clause[-60:])
+            if plain.search(words) and not re.search(r"\bva d\w{1,2}ng han$|han va$", words):
+                hit.figure = dataclasses.replace(hit.figure, metric=on_due_date)
 
 
 def _as_figure(item: FamilyFigure | TableFigure, rules: RuleSet, line: int, text: str) -> Figure:

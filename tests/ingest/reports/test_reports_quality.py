@@ -212,3 +212,15 @@ def test_a_month_without_its_year_is_of_the_year_last_named_and_no_count() -> No
             ("dossiers_received", (("period", "2023-06"),), 12345, None),
             ("dossiers_resolved", (("period", "2023-06"),), 12000, None)} <= got
     assert not any(value == 6 for _, _, value, _ in got)
+
+
+def test_a_sentence_rules_plain_on_time_beside_early_is_on_the_due_date() -> None:
+    from expectations.report_check import check_extraction
+
+    text = ("Bao cao CCHC nam 2022. Da giai quyet 240.001 ho so, trong do giai quyet truoc han "
+            "150.000 ho so, dung han 88.001 ho so, tre han 2.000 ho so.")
+    got = _figures(text)
+    assert ("dossiers_on_due_date", (), 88001, None) in got
+    assert not any(metric == "dossiers_on_time" for metric, *_ in got)
+    checks = check_extraction(extract_text(text, province="Binh Thuan"), "made-up.txt")["checks"]
+    assert all(c["success"] for c in checks), [c for c in checks if not c["success"]]
