@@ -224,3 +224,11 @@ def test_a_sentence_rules_plain_on_time_beside_early_is_on_the_due_date() -> Non
     assert not any(metric == "dossiers_on_time" for metric, *_ in got)
     checks = check_extraction(extract_text(text, province="Binh Thuan"), "made-up.txt")["checks"]
     assert all(c["success"] for c in checks), [c for c in checks if not c["success"]]
+
+
+def test_levels_labelled_after_a_heading_colon() -> None:
+    got = _figures("Báo cáo CCHC năm 2023. Kết quả giải quyết TTHC: Cấp tỉnh: tiếp nhận 52.100 hồ sơ, "
+                   "đã giải quyết 50.000 hồ sơ; cấp huyện: tiếp nhận 30.000 hồ sơ.")
+    assert {("dossiers_received", (("level", "province"),), 52100, None),
+            ("dossiers_resolved", (("level", "province"),), 50000, None),
+            ("dossiers_received", (("level", "district"),), 30000, None)} <= got
