@@ -59,15 +59,20 @@ CASES = {  # kind: n (the test also runs 2n)
 
 
 def measure(kind: str, sizes: list[int]) -> None:
-    """In the subprocess: warm up (rules loaded), then print the seconds of each size."""
+    """In the subprocess: warm up (rules loaded), then print the seconds of each size: the
+    best of up to three runs while they stay short, so a busy machine (CI runs other work
+    beside) does not pass for a quadratic regex."""
     from ingest.reports.extract import extract_text
 
     extract_text(make("report_prose", 20_000))
     for n in sizes:
         text = make(kind, n)
-        started = time.perf_counter()
-        extract_text(text)
-        seconds = time.perf_counter() - started
+        runs: list[float] = []
+        while len(runs) < 3 and sum(runs) < 2.0:
+            started = time.perf_counter()
+            extract_text(text)
+            runs.append(time.perf_counter() - started)
+        seconds = min(runs)
         print(json.dumps({"n": n, "chars": len(text), "seconds": seconds}), flush=True)
 
 
