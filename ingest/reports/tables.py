@@ -62,6 +62,10 @@ def _cells(line: str, from_pos: int) -> list[_Cell]:
     return cells
 
 
+def _compile_all(entries: dict) -> dict[str, re.Pattern[str]]:
+    return {str(code): re.compile(rf"\b(?:{rx})\b") for code, rx in entries.items()}
+
+
 def read_tables(
     lines: list[str], families: Families, catalog: dict[str, Any]
 ) -> tuple[list[TableFigure], list[int]]:
@@ -72,11 +76,10 @@ def read_tables(
     if not spec:
         return [], []
     rows: list[int] = []
-    compile_all = lambda entries: {str(k): re.compile(rf"\b(?:{v})\b") for k, v in entries.items()}  # noqa: E731
-    dossier_columns = compile_all(spec["dossier_columns"])
-    row_levels = compile_all(families.labels["service_level"])
-    column_levels = compile_all(spec["column_service_level"])
-    procedure_rows = compile_all(spec["procedure_rows"])
+    dossier_columns = _compile_all(spec["dossier_columns"])
+    row_levels = _compile_all(families.labels["service_level"])
+    column_levels = _compile_all(spec["column_service_level"])
+    procedure_rows = _compile_all(spec["procedure_rows"])
     figures: list[TableFigure] = []
     columns: list[str] = []
     kind = ""
