@@ -217,15 +217,12 @@ def load_export(
     import re
 
     from ingest import warehouse as wh
-    from ingest.exports import ExportError
-    from ingest.exports import load_export as load
+    from ingest.exports import load_exports as load
 
     if period is not None and not re.fullmatch(r"\d{4}-((0[1-9]|1[0-2])|Q[1-4])", period):
         _fail(f"--period must be yyyy-mm or yyyy-Qn, got {period!r}")
     settings = get_settings()
     target = warehouse or settings.warehouse
-    results: list[dict] = []
-    unreadable = 0
     try:
         con = wh.connect(target, lock_timeout=settings.lock_timeout_seconds,
                          on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True))
@@ -233,29 +230,28 @@ def load_export(
         if as_json:
             sys.stdout.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
         _fail(str(exc), code=3)
+
+    def unreadable_file(path: Path, exc: Exception) -> None:
+        err.print(f"[bold red]error:[/] {exc}\n  Nothing from this file was loaded; "
+                  "the other files load. Fix or re-export the file (UTF-8 or Windows-1258 "
+                  "CSV, or XLSX/XLS, with a header row) and run load-export on it again.",
+                  highlight=False, soft_wrap=True)
+
     with con:
-        for index, path in enumerate(paths, 1):
-            err.print(f"[{index}/{len(paths)}] {path}", highlight=False, soft_wrap=True)
-            try:
-                result = load(con, path, agency=agency, period=period).to_json()
-            except (ExportError, ValueError) as exc:
-                unreadable += 1
-                err.print(f"[bold red]error:[/] {exc}\n  Nothing from this file was loaded; "
-                          "the other files were. Fix or re-export the file (UTF-8 or Windows-1258 "
-                          "CSV, or XLSX/XLS, with a header row) and run load-export on it again.",
-                          highlight=False, soft_wrap=True)
-                results.append({"file": str(path), "shape": None, "rows_read": 0,
-                                "rows_loaded": 0, "rows_quarantined": 0,
-                                "quarantine_reasons": {}, "error": str(exc)})
-                continue
-            results.append(result)
-            state = "unchanged (already loaded)" if result["skipped"] else (
-                f"{result['rows_loaded']} loaded, {result['rows_quarantined']} quarantined")
-            err.print(f"  {result['shape']}: {result['rows_read']} rows read, {state}",
-                      highlight=False, soft_wrap=True)
+        outcomes = load(con, paths, agency=agency, period=period, on_error=unreadable_file,
+                        on_progress=lambda i, path: err.print(
+                            f"[{i + 1}/{len(paths)}] {path}", highlight=False, soft_wrap=True))
+    results = [outcome.to_json() for outcome in outcomes]
+    for result in results:
+        if "error" in result:
+            continue
+        state = "unchanged (already loaded)" if result["skipped"] else (
+            f"{result['rows_loaded']} loaded, {result['rows_quarantined']} quarantined")
+        err.print(f"{result['file']}: {result['shape']}: {result['rows_read']} rows "
+                  f"read, {state}", highlight=False, soft_wrap=True)
     if as_json:
         sys.stdout.write(json.dumps(results, ensure_ascii=False) + "\n")
-    if unreadable:
+    if any("error" in result for result in results):
         raise typer.Exit(1)
 
 

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from ingest import warehouse
-from ingest.exports import landed_exports, load_export
+from ingest.exports import landed_exports, load_exports
 from ingest.reports import ReportError, extract_report, landed_reports, load_report
 from ingest.settings import Settings, get_settings
 from ingest.transform import dbt_target_path, run_dbt
@@ -70,18 +70,20 @@ def _require_partition(path: Path, document: dict) -> None:
 
 
 def load_exports_for_month(month: str, settings: Settings | None = None) -> list[dict]:
-    """Load every agency export landed for `month` (yyyy-mm); one result per file."""
+    """Load every agency export landed for `month` (yyyy-mm) as one batch; one result per
+    file. A file that cannot be read fails the load before anything is written."""
     settings = settings or get_settings()
     paths = landed_exports(settings.exports_landing, month)
     if not paths:
         log.warning("no exports landed under %s/*/%s", settings.exports_landing, month)
-    results = []
+        return []
     with warehouse.connect(settings.warehouse) as con:
-        for path in paths:
-            result = load_export(con, path)
-            log.info("loaded export %s: %s", path, result.to_json())
-            results.append(result.to_json())
-    return results
+        results = load_exports(
+            con, paths, on_progress=lambda i, path: log.info("[%d/%d] reading %s", i + 1,
+                                                             len(paths), path))
+    for result in results:
+        log.info("loaded export %s", result.to_json())
+    return [result.to_json() for result in results]
 
 
 def build_models(settings: Settings | None = None) -> None:

@@ -108,8 +108,10 @@ RAW_DDL: dict[str, str] = {
         fee_amount         double,
         extra_columns      varchar,              -- JSON of unmapped source columns
         service_level      integer,              -- MucDo: 2 information, 3 partly, 4 fully online
-        source_sheet       varchar,              -- XLSX sheet name; null for CSV
-        primary key (file_sha256, source_row)
+        source_sheet       varchar               -- XLSX sheet name; null for CSV
+        -- (file_sha256, source_row) is unique by construction (the loader writes a file's
+        -- rows once, numbered) and tested by dbt; no index: at millions of rows, keeping
+        -- one doubled the insert time and took memory the loads do not have
     """,
     "export_aggregates": """
         file_sha256        varchar not null,
@@ -228,11 +230,32 @@ RETYPED_COLUMNS: dict[tuple[str, str], str] = {
 }
 
 
+# Tables whose primary key was dropped after their first release (DuckDB cannot drop a
+# constraint in place: a warehouse file made before gets the table rebuilt once).
+DROPPED_KEYS = ("export_dossiers",)
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for table, columns in RAW_DDL.items():
         con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
     _migrate_raw_columns(con)
+    _drop_old_keys(con)
+
+
+def _drop_old_keys(con: duckdb.DuckDBPyConnection) -> None:
+    keyed = {table for (table,) in con.execute(
+        "select table_name from duckdb_constraints() where schema_name = ? "
+        "and database_name = current_database() and constraint_type = 'PRIMARY KEY'",
+        [RAW_SCHEMA]).fetchall()}
+    for table in DROPPED_KEYS:
+        if table not in keyed:
+            continue
+        with transaction(con):
+            con.execute(f"alter table {RAW_SCHEMA}.{table} rename to {table}_keyed")
+            con.execute(f"create table {RAW_SCHEMA}.{table} ({RAW_DDL[table]})")
+            con.execute(f"insert into {RAW_SCHEMA}.{table} select * from {RAW_SCHEMA}.{table}_keyed")
+            con.execute(f"drop table {RAW_SCHEMA}.{table}_keyed")
 
 
 def _migrate_raw_columns(con: duckdb.DuckDBPyConnection) -> None:

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.exports import ExportError, load_export
+from ingest.exports import load_exports
 from ingest.settings import get_settings
 from ingest.warehouse import connect
 
@@ -24,21 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: settings)")
     args = parser.parse_args(argv)
     con = connect(args.warehouse or get_settings().warehouse)
-    results: list[dict] = []
-    failed = False
     try:
-        for path in args.paths:
-            try:
-                results.append(load_export(con, path, agency=args.agency,
-                                           period=args.period).to_json())
-            except (ExportError, ValueError) as error:
-                failed = True
-                print(f"error: {error}", file=sys.stderr)
-                results.append({"file": str(path), "shape": None, "rows_read": 0,
-                                "rows_loaded": 0, "rows_quarantined": 0,
-                                "quarantine_reasons": {}, "error": str(error)})
+        outcomes = load_exports(con, args.paths, agency=args.agency, period=args.period,
+                                on_error=lambda path, error: print(f"error: {error}",
+                                                                   file=sys.stderr))
     finally:
         con.close()
+    results = [outcome.to_json() for outcome in outcomes]
+    failed = any("error" in result for result in results)
     print(json.dumps(results, ensure_ascii=False, indent=2))
     return 1 if failed else 0
 

@@ -148,9 +148,10 @@ def _count(sql: str) -> str:
 
 
 def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: TableRows, target: str,
-                offset: int, partition: Partition, has_agencies: bool) -> None:
-    """Temp table `target`: per data row (blank and total rows left out) the insert
-    columns, partition keys, the reason (null = loads) and the row as read."""
+                offset: int, partition: Partition, has_agencies: bool, file_index: int = 0) -> None:
+    """Temp table `target`: per data row (blank and total rows left out) its file
+    (`file_index`, its place in the batch), the insert columns, partition keys, the reason
+    (null = loads) and the row as read."""
     cells = cell_sql(read.header.names, read.header.canonical, read.width)
     texts = ",\n".join(f"{_text(read, c)} as t_{c}"
                        for c in ["field_code", "field_name", *AGGREGATE_COUNTS])
@@ -164,7 +165,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: TableRow
             and coalesce(a.valid_from <= period_end, true)
             and coalesce(a.valid_to >= period_start, true))"""))
     reason = "case " + " ".join(f"when {cond} then {quote(r)}" for r, cond in reasons) + " end"
-    keep = ", ".join(["source_row", "partition_agency", "partition_period", "period_start",
+    keep = ", ".join(["_file", "source_row", "partition_agency", "partition_period", "period_start",
                       "period_end", "t_field_code as field_code", "t_field_name as field_name",
                       *AGGREGATE_COUNTS, "extra_columns", "source_sheet", "raw_values"])
     start, end = period_bounds(partition.period) if partition.period else (None, None)
@@ -173,12 +174,13 @@ def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: TableRow
         create or replace temp table {target} as
         with source as (
             select
+                _file,
                 source_row,
                 {texts},
                 {cells.row_as_read} as raw_values,
                 {cells.unknown_columns} as extra_columns,
                 {cells.has_spare_values} as has_spare_values
-            from ({data_rows(read.table, read.width, rows, offset)})
+            from ({data_rows(read.table, read.width, rows, offset, file_index)})
         ),
         typed as (
             select *, {counts},

@@ -25,7 +25,9 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,10 +35,9 @@ import duckdb
 
 from ingest.exports import aggregates, vocab
 from ingest.exports.headers import AGGREGATE_COUNTS, SHAPE_AGGREGATE, SHAPE_DOSSIERS
-from ingest.exports.reader import ExportError, ReadExport, read_export
+from ingest.exports.reader import ExportError, ReadExport, read_csv_into, read_export
 from ingest.exports.sqlparts import (
     SHARED_MACROS,
-    TableRows,
     agency_key_sql,
     cell_sql,
     count_rows,
@@ -52,7 +53,7 @@ from ingest.warehouse import file_sha256, transaction
 # DuckDB's memory during a load: larger files spill to its temp directory (next to the
 # warehouse file) instead of growing the process (see bench/README.md for the trade-off).
 MEMORY_LIMIT = "384MiB"
-LARGE_FILE_BYTES = 8 << 20  # smaller files are loaded without touching the setting
+MEMORY_LIMIT_FROM_BYTES = 8 << 20  # smaller batches are loaded without touching the setting
 SOURCE_KINDS = {SHAPE_DOSSIERS: "dossiers", SHAPE_AGGREGATE: "aggregates"}
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 AGGREGATE_PERIOD_RE = re.compile(r"^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$")
@@ -168,6 +169,9 @@ EXPORT_SUFFIXES = (".csv", ".xlsx", ".xls")
 MANIFEST_COLUMNS = ["file_sha256", "source_file", "source_kind", "partitions", "rows_read",
                     "rows_loaded", "rows_quarantined", "loaded_at", "shape", "rows_blank",
                     "rows_total", "total_row_check", "duplicates_across_files"]
+MANIFEST_TYPES = ["varchar[]", "varchar[]", "varchar[]", "varchar[]", "integer[]", "integer[]",
+                  "integer[]", "timestamp[]", "varchar[]", "integer[]", "integer[]", "varchar[]",
+                  "integer[]"]
 
 
 @dataclass(frozen=True)
@@ -209,12 +213,13 @@ def _text(read: ReadExport, column: str) -> str:
     return f"nullif(trim(cchc_nfc(c{position})), '')"
 
 
-def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: TableRows,
-                    target: str, offset: int, agency: str | None, period: str | None,
+def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows_sql: str,
+                    target: str, agency: str | None, period: str | None,
                     refs: tuple[bool, bool]) -> None:
-    """Temp table `target`: per data row the insert columns, partition keys, the reason
-    (null = loads) and, for quarantined rows only, the row as read. One streaming pass:
-    nothing is sorted or kept beyond the columns inserted."""
+    """Temp table `target`: per data row of `rows_sql` (see sqlparts.data_rows) its file,
+    the insert columns, partition keys, the reason (null = loads) and, for quarantined rows
+    only, the row as read. One streaming pass: nothing is sorted or kept beyond the columns
+    inserted."""
     cells = cell_sql(read.header.names, read.header.canonical, read.width)
     texts = ",\n".join(f"{_text(read, c)} as t_{c}" for c in TEXT_COLUMNS + PARSED_COLUMNS)
     reasons = REASONS + (AGENCY_REASONS if refs[0] else [])
@@ -229,7 +234,7 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
         "agency_name": "coalesce(t_agency_name, case when agency_code_resolved is distinct from "
                        "t_agency_code then t_agency_code end) as agency_name",
     }
-    keep = ", ".join(["source_row", "partition_agency", "partition_month",
+    keep = ", ".join(["_file", "source_row", "partition_agency", "partition_month",
                       *(resolved.get(c, f"t_{c} as {c}") for c in TEXT_COLUMNS), *PARSED_COLUMNS,
                       "extra_columns", "source_sheet", "reason",
                       *(["_procedure_known"] if refs[1] else [])])
@@ -254,7 +259,9 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
                 left join _ref_agency_periods k on k.agency_code = t.t_agency_code
                 left join _ref_agency_names n
                     on k.agency_code is null
-                    and n.name_key = {agency_key_sql("coalesce(t.t_agency_name, t.t_agency_code)")}
+                    -- (the key only for rows whose code is unknown: it is costly)
+                    and n.name_key = case when k.agency_code is null then
+                        {agency_key_sql("coalesce(t.t_agency_name, t.t_agency_code)")} end
             ) t"""
     else:
         named = "select *, t_agency_code as agency_code_resolved from typed"
@@ -272,13 +279,14 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
         create or replace temp table {target} as
         with source as (
             select
+                _file,
                 source_row,
                 {texts},
                 {cells.unknown_columns} as extra_columns,
                 {cells.has_spare_values} as has_spare_values,
                 {" + ".join(f"coalesce(strlen(c{i}), 0)" for i in range(read.width))} as _row_bytes,
                 {", ".join(f"c{i}" for i in range(read.width))}
-            from ({data_rows(read.table, read.width, rows, offset)})
+            from ({rows_sql})
         ),
         typed as (
             select
@@ -329,51 +337,163 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: Tabl
     )
 
 
-def _supersede(con: duckdb.DuckDBPyConnection, sha: str, source_kind: str,
-               partitions: list[str]) -> None:
-    """Earlier files lose the partitions this file takes over; fully replaced ones are dropped."""
-    taken = set(partitions)
-    earlier = con.execute(
-        "select file_sha256, partitions from raw.load_manifest "
-        "where source_kind = ? and file_sha256 <> ?",
-        [source_kind, sha],
-    ).fetchall()
-    for other_sha, other_json in earlier:
-        other = json.loads(other_json)
-        if not taken.intersection(other):
-            continue
-        remaining = [p for p in other if p not in taken]
-        if remaining or not other:
-            con.execute("update raw.load_manifest set partitions = ? where file_sha256 = ?",
-                        [json.dumps(remaining), other_sha])
+@dataclass(frozen=True)
+class ExportFailure:
+    """A file that could not be read at all: nothing of it was loaded."""
+
+    file: str
+    error: str
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "shape": None, "rows_read": 0, "rows_loaded": 0,
+                "rows_quarantined": 0, "quarantine_reasons": {}, "error": self.error}
+
+
+@dataclass
+class _File:
+    """A file of the batch being loaded: its place in the batch (`index`, the `_file` of
+    its rows) and what reading it found."""
+
+    index: int
+    path: Path
+    sha: str
+    shape: str = ""
+    blank: int = 0
+    totals: int = 0
+    checks: dict[str, dict] = field(default_factory=dict)
+
+
+@dataclass
+class _Group:
+    """CSV dossier files with the same header: read into one table, cast in one statement."""
+
+    table: str
+    read: ReadExport | None = None
+    rows: int = 0
+    files: list[_File] = field(default_factory=list)
+
+
+@dataclass
+class _Batch:
+    agency: str | None
+    period: str | None
+    refs: tuple[bool, bool]
+    workdir: Path
+    typed: list[tuple[str, str]] = field(default_factory=list)  # (shape, temp table)
+    scratch: list[str] = field(default_factory=list)  # temp tables to drop at the end
+    groups: dict[tuple, _Group] = field(default_factory=dict)
+
+
+def _header_key(found) -> tuple:
+    return (tuple(found.header.names), tuple(found.header.canonical))
+
+
+def _read_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File) -> None:
+    """Read one file: a dossier CSV into its header's group table (typed later, with the
+    group), anything else (workbooks, the aggregated form) into its own tables, typed now."""
+    own = f"_export_src_{file.index}"
+    if file.path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        def choose(found, width: int) -> tuple[str, int | None, int, bool]:
+            if found.shape != SHAPE_DOSSIERS:
+                return own, None, 0, False
+            group = batch.groups.get(_header_key(found))
+            if group is None:
+                return f"_export_group_{len(batch.groups)}", file.index, 0, False
+            return group.table, file.index, group.rows, True
+
+        read, added = read_csv_into(con, file.path, batch.workdir, choose)
+        file.shape = read.shape
+        if read.table != own:
+            group = batch.groups.setdefault(_header_key(read), _Group(read.table))
+            if group.read is None:
+                group.read = read
+                batch.scratch.append(read.table)
+            group.rows += added
+            group.files.append(file)
+            _check_period(file, batch.period)
+            return
+        reads = [read]
+    else:
+        reads = read_export(con, file.path, table=own, scratch=batch.workdir)
+    batch.scratch.extend(r.table for r in reads)
+    file.shape = reads[0].shape
+    _check_period(file, batch.period)
+    _type_file(con, batch, file, reads)
+
+
+def _check_period(file: _File, period: str | None) -> None:
+    if file.shape == SHAPE_DOSSIERS and period is not None and not PERIOD_RE.match(period):
+        raise ValueError(f"{file.path}: period must be yyyy-mm for dossier exports, got {period!r}")
+
+
+def _type_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File,
+               reads: list[ReadExport]) -> None:
+    """Cast and check a file read into its own tables (one per workbook sheet)."""
+    if file.shape == SHAPE_DOSSIERS:
+        ensure_macros(con, "dossiers", MACROS)
+    offset = 0
+    for k, read in enumerate(reads):
+        target = f"_export_typed_{file.index}_{k}"
+        batch.scratch.append(target)
+        rows = count_rows(con, read.table, read.width)
+        if file.shape == SHAPE_DOSSIERS:
+            _build_dossiers(con, read, data_rows(read.table, read.width, rows, offset, file.index),
+                            target, batch.agency, batch.period, batch.refs)
         else:
-            con.execute("delete from raw.export_quarantine where file_sha256 = ?", [other_sha])
-            con.execute("delete from raw.load_manifest where file_sha256 = ?", [other_sha])
+            part = aggregates.resolve_partition(con, file.path, read, batch.agency, batch.period,
+                                                batch.refs[0])
+            aggregates.build_typed(con, read, rows, target, offset, part, batch.refs[0], file.index)
+            file.checks[_sheet_label(file.path, read)] = aggregates.total_row_check(con, read, target)
+        # the source table is no longer needed: free it before the next sheet and the insert
+        con.execute(f"drop table if exists {read.table}")
+        batch.typed.append((file.shape, target))
+        offset += rows.data
+        file.blank += rows.blank
+        file.totals += rows.total
 
 
-def _reasons(con: duckdb.DuckDBPyConnection, sha: str) -> dict[str, int]:
+def _type_groups(con: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
+    """Cast and check each group of dossier CSVs in one statement."""
+    for n, group in enumerate(batch.groups.values()):
+        if not group.files:
+            continue
+        ensure_macros(con, "dossiers", MACROS)
+        read = group.read
+        rows = count_rows(con, read.table, read.width, grouped=True)
+        for file in group.files:
+            file.blank, file.totals = rows.by_file.get(file.index, (0, 0))
+        target = f"_export_typed_group_{n}"
+        batch.scratch.append(target)
+        _build_dossiers(con, read, data_rows(read.table, read.width, rows, 0), target,
+                        batch.agency, batch.period, batch.refs)
+        con.execute(f"drop table if exists {read.table}")
+        batch.typed.append((SHAPE_DOSSIERS, target))
+
+
+def _already_loaded(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
+                    ) -> dict[str, ExportLoadResult]:
+    """Results of the files whose bytes the manifest already holds, by sha256."""
+    shas = [sha for _, sha in files]
     rows = con.execute(
-        "select reason, count(*) from raw.export_quarantine where file_sha256 = ? "
-        "group by reason order by reason",
-        [sha],
-    ).fetchall()
-    return {reason: count for reason, count in rows}
-
-
-def _already_loaded(con: duckdb.DuckDBPyConnection, path: Path,
-                    sha: str) -> ExportLoadResult | None:
-    done = con.execute(
-        "select partitions, rows_read, rows_loaded, rows_quarantined, source_kind, "
+        "select file_sha256, partitions, rows_read, rows_loaded, rows_quarantined, source_kind, "
         "rows_blank, rows_total, total_row_check, duplicates_across_files "
-        "from raw.load_manifest where file_sha256 = ?",
-        [sha],
-    ).fetchone()
-    if not done:
-        return None
-    shape = SHAPE_AGGREGATE if done[4] == "aggregates" else SHAPE_DOSSIERS
-    return ExportLoadResult(str(path), sha, shape, done[1], done[2], done[3], json.loads(done[0]),
-                            True, _reasons(con, sha), done[8] or 0, done[5] or 0, done[6] or 0,
-                            json.loads(done[7]) if done[7] else {})
+        "from raw.load_manifest where list_contains(?, file_sha256)", [shas]).fetchall()
+    if not rows:
+        return {}
+    reasons: dict[str, dict[str, int]] = {}
+    for sha, reason, count in con.execute(
+            "select file_sha256, reason, count(*) from raw.export_quarantine "
+            "where list_contains(?, file_sha256) group by all order by all", [shas]).fetchall():
+        reasons.setdefault(sha, {})[reason] = count
+    paths = {sha: path for path, sha in files}
+    return {
+        sha: ExportLoadResult(
+            str(paths[sha]), sha, SHAPE_AGGREGATE if kind == "aggregates" else SHAPE_DOSSIERS,
+            read_n, loaded, quarantined, json.loads(partitions), True, reasons.get(sha, {}),
+            duplicates or 0, blank or 0, totals or 0, json.loads(checks) if checks else {})
+        for sha, partitions, read_n, loaded, quarantined, kind, blank, totals, checks, duplicates
+        in rows
+    }
 
 
 def _sheet_label(path: Path, read: ReadExport) -> str:
@@ -384,132 +504,247 @@ def load_export(con: duckdb.DuckDBPyConnection, path: Path, agency: str | None =
                 period: str | None = None,
                 reference_dir: Path | None = None) -> ExportLoadResult:
     """Load one CSV/XLSX/XLS export of either shape; replaces the partitions it covers.
+    ExportError when the file cannot be read at all. See load_exports."""
+    return load_exports(con, [path], agency, period, reference_dir)[0]
 
-    `agency` and `period` override the partition (period yyyy-mm, or yyyy-Qn for the
-    aggregated form); `reference_dir` holds agencies.csv and procedures.csv (default:
-    Settings().reference_dir). DuckDB's memory is capped at MEMORY_LIMIT during the load
+
+def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str | None = None,
+                 period: str | None = None, reference_dir: Path | None = None,
+                 on_error: Callable[[Path, Exception], None] | None = None,
+                 on_progress: Callable[[int, Path], None] | None = None,
+                 ) -> list[ExportLoadResult | ExportFailure]:
+    """Load CSV/XLSX/XLS exports of either shape as one batch, in one transaction; each
+    file replaces the partitions it covers (a later file in `paths` wins a partition two
+    of them cover). One result per path, in order.
+
+    Dossier CSVs with the same header are read into one table and cast and checked by one
+    statement, so a month of files costs a few statements, not a few per file. `agency`
+    and `period` override the partition (period yyyy-mm, or yyyy-Qn for the aggregated
+    form); `reference_dir` holds agencies.csv and procedures.csv (default:
+    Settings().reference_dir). A file that cannot be read raises ExportError (nothing of
+    the batch is written), or with `on_error` is reported there, left out, and its result
+    is an ExportFailure. `on_progress(i, path)` is called as the i-th file is read. For a
+    batch of MEMORY_LIMIT_FROM_BYTES or more, DuckDB's memory is capped at MEMORY_LIMIT
     (the rest spills to its temp directory), then set back.
     """
-    path = Path(path)
     if period is not None and not AGGREGATE_PERIOD_RE.match(period):
         raise ValueError(f"period must be yyyy-mm (or yyyy-Qn for the aggregated form), "
                          f"got {period!r}")
-    if not path.is_file():
-        raise ExportError(f"{path}: no such file")
     ensure_export_columns(con)
-    sha = file_sha256(path)
-    done = _already_loaded(con, path, sha)
-    if done:
-        return done
+    outcomes: dict[int, ExportLoadResult | ExportFailure] = {}
+
+    def failed(index: int, path: Path, error: Exception) -> None:
+        if on_error is None:
+            raise error
+        on_error(path, error)
+        outcomes[index] = ExportFailure(str(path), str(error))
+
+    hashed: list[tuple[int, Path, str]] = []
+    for index, path in enumerate(map(Path, paths)):
+        if not path.is_file():
+            failed(index, path, ExportError(f"{path}: no such file"))
+            continue
+        hashed.append((index, path, file_sha256(path)))
+    done = _already_loaded(con, [(path, sha) for _, path, sha in hashed])
+    pending: list[_File] = []
+    first_of: dict[str, int] = {}  # the same bytes twice in a batch load once
+    for index, path, sha in hashed:
+        if sha in done:
+            outcomes[index] = replace(done[sha], file=str(path))
+        elif sha not in first_of:
+            first_of[sha] = index
+            pending.append(_File(index, path, sha))
     if reference_dir is None:
         from ingest.settings import get_settings
 
         reference_dir = get_settings().reference_dir
     refs = reference_tables(con, reference_dir)
-    large = path.stat().st_size >= LARGE_FILE_BYTES
+    size = sum(f.path.stat().st_size for f in pending)
     with tempfile.TemporaryDirectory(prefix="cchc-export-") as workdir, \
-            memory_budget(con, MEMORY_LIMIT if large else None, Path(workdir)):
-        reads = read_export(con, path, scratch=Path(workdir))
-        typed: list[str] = []
+            memory_budget(con, MEMORY_LIMIT if size >= MEMORY_LIMIT_FROM_BYTES else None,
+                          Path(workdir)):
+        batch = _Batch(agency, period, refs, Path(workdir))
         try:
-            shape = reads[0].shape
-            if shape == SHAPE_DOSSIERS and period is not None and not PERIOD_RE.match(period):
-                raise ValueError(f"period must be yyyy-mm for dossier exports, got {period!r}")
-            return _load(con, path, sha, shape, reads, typed, agency, period, refs)
+            ensure_macros(con, "shared", SHARED_MACROS)
+            read: list[_File] = []
+            for file in pending:
+                if on_progress:
+                    on_progress(file.index, file.path)
+                try:
+                    _read_file(con, batch, file)
+                except (ExportError, ValueError) as error:
+                    failed(file.index, file.path, error)
+                    continue
+                read.append(file)
+            _type_groups(con, batch)
+            for result, file in zip(_commit(con, batch, read), read, strict=True):
+                outcomes[file.index] = result
         finally:
-            for name in [r.table for r in reads] + typed + ["_export_typed"]:
+            for name in batch.scratch:
                 con.execute(f"drop table if exists {name}")
+    for index, path, sha in hashed:
+        if index not in outcomes:  # a second copy of a file loaded in this batch
+            first = outcomes[first_of[sha]]
+            outcomes[index] = (replace(first, file=str(path), skipped=True)
+                               if isinstance(first, ExportLoadResult) else first)
+    return [outcomes[i] for i in range(len(paths))]
 
 
-def _load(con: duckdb.DuckDBPyConnection, path: Path, sha: str, shape: str,
-          reads: list[ReadExport], typed: list[str], agency: str | None, period: str | None,
-          refs: tuple[bool, bool]) -> ExportLoadResult:
-    ensure_macros(con, "shared", SHARED_MACROS)
-    if shape == SHAPE_DOSSIERS:
-        ensure_macros(con, "dossiers", MACROS)
-    offset = blank = totals = 0
-    checks: dict[str, dict] = {}
-    for k, read in enumerate(reads):
-        target = f"_export_typed_{k}"
-        typed.append(target)
-        rows = count_rows(con, read.table, read.width)
-        if shape == SHAPE_DOSSIERS:
-            _build_dossiers(con, read, rows, target, offset, agency, period, refs)
-        else:
-            part = aggregates.resolve_partition(con, path, read, agency, period, refs[0])
-            aggregates.build_typed(con, read, rows, target, offset, part, refs[0])
-            checks[_sheet_label(path, read)] = aggregates.total_row_check(con, read, target)
-        # the source table is no longer needed: free it before the next sheet and the insert
-        con.execute(f"drop table if exists {read.table}")
-        offset, blank, totals = offset + rows.data, blank + rows.blank, totals + rows.total
-    if len(typed) == 1:
-        con.execute(f"alter table {typed[0]} rename to _export_typed")
-        typed.clear()
-    else:
-        con.execute("create or replace temp table _export_typed as "
-                    + " union all by name ".join(f"select * from {t}" for t in typed))
-        for name in typed:
-            con.execute(f"drop table if exists {name}")
-    month = "partition_month" if shape == SHAPE_DOSSIERS else "partition_period"
-    raw_table = "raw.export_dossiers" if shape == SHAPE_DOSSIERS else "raw.export_aggregates"
-    columns = DOSSIER_INSERT if shape == SHAPE_DOSSIERS else AGGREGATE_INSERT
-    read_n, loaded, quarantined, partitions, reasons = con.execute(
-        f"select count(*), count(*) filter (where reason is null), "
-        f"count(*) filter (where reason is not null), "
-        f"list(distinct partition_agency || '/' || {month}) filter (where "
-        f"partition_agency is not null and {month} is not null), "
-        f"histogram(reason) filter (where reason is not null) from _export_typed"
-    ).fetchone()
-    partitions = sorted(partitions or [])
-    reasons = dict(sorted((reasons or {}).items()))
-    unknown_procedures: dict[str, int] = {}
-    if shape == SHAPE_DOSSIERS and refs[1]:
-        unknown_procedures = dict(sorted((con.execute(
-            "select histogram(procedure_code) from _export_typed where reason is null "
-            "and procedure_code is not null and _procedure_known is null").fetchone()[0] or {}).items()))
-    source = str(path)
-    source_kind = SOURCE_KINDS[shape]
+def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
+            files: list[_File]) -> list[ExportLoadResult]:
+    """Write the batch's typed rows to raw in one transaction; one result per file."""
+    if not files:
+        return []
+    month = {SHAPE_DOSSIERS: "partition_month", SHAPE_AGGREGATE: "partition_period"}
+    stats: dict[int, dict] = {}
+    for shape, table in batch.typed:
+        unknown = ("histogram(procedure_code) filter (where reason is null and procedure_code "
+                   "is not null and _procedure_known is null)"
+                   if shape == SHAPE_DOSSIERS and batch.refs[1] else "null")
+        for file_index, read_n, loaded, parts, reasons, procedures in con.execute(
+                f"select _file, count(*), count(*) filter (where reason is null), "
+                f"list(distinct [partition_agency, {month[shape]}]) filter (where "
+                f"partition_agency is not null and {month[shape]} is not null), "
+                f"histogram(reason) filter (where reason is not null), {unknown} "
+                f"from {table} group by _file").fetchall():
+            s = stats.setdefault(file_index, {"read": 0, "loaded": 0, "parts": set(),
+                                              "reasons": Counter(), "procedures": Counter()})
+            s["read"] += read_n
+            s["loaded"] += loaded
+            s["parts"].update(tuple(p) for p in parts or [])
+            s["reasons"].update(reasons or {})
+            s["procedures"].update(procedures or {})
+    # Who keeps each partition: the last file of the batch that covers it (as if the files
+    # were loaded one after the other). A file left with none of its partitions is written
+    # nowhere, as a file superseded by a later load.
+    owner: dict[tuple[str, tuple[str, str]], int] = {}
+    for file in files:
+        for part in stats.get(file.index, {}).get("parts", ()):
+            owner[(file.shape, part)] = file.index
+    kept = {f.index: sorted(f"{a}/{k}" for a, k in stats.get(f.index, {}).get("parts", ())
+                            if owner[(f.shape, (a, k))] == f.index) for f in files}
+    written = [f for f in files if kept[f.index] or not stats.get(f.index, {}).get("parts")]
+    con.execute("create or replace temp table _batch_files (_file integer, file_sha256 varchar, "
+                "source_file varchar)")
+    con.execute("insert into _batch_files select unnest(?::integer[]), unnest(?::varchar[]), "
+                "unnest(?::varchar[])", [[f.index for f in written], [f.sha for f in written],
+                                         [str(f.path) for f in written]])
+    con.execute("create or replace temp table _batch_parts (shape varchar, partition_agency "
+                "varchar, partition_key varchar, owner integer)")
+    if owner:
+        shapes, agencies, keys, owners = zip(*((shape, a, k, o) for (shape, (a, k)), o
+                                               in owner.items()), strict=True)
+        con.execute("insert into _batch_parts select unnest(?), unnest(?), unnest(?), unnest(?)",
+                    [list(shapes), list(agencies), list(keys), list(owners)])
+    batch.scratch.extend(["_batch_files", "_batch_parts"])
+    duplicates: dict[int, int] = {}
     with transaction(con):
-        con.execute(
-            f"delete from {raw_table} where list_contains(?, partition_agency || '/' || {month})",
-            [partitions],
-        )
-        # Leftovers of this very file (e.g. its manifest was dropped by a later file).
-        con.execute(f"delete from {raw_table} where file_sha256 = ?", [sha])
-        con.execute("delete from raw.export_quarantine where file_sha256 = ?", [sha])
-        _supersede(con, sha, source_kind, partitions)
-        # _export_typed is in source_row order already: no sort before the inserts
-        values = ", ".join("?" if c in ("file_sha256", "source_file") else c for c in columns)
-        con.execute(
-            f"insert into {raw_table} ({', '.join(columns)}) "
-            f"select {values} from _export_typed where reason is null",
-            [sha, source],
-        )
-        con.execute(
-            "insert into raw.export_quarantine "
-            "(file_sha256, source_file, source_row, raw_values, reason, source_sheet) "
-            "select ?, ?, source_row, raw_values, reason, source_sheet from _export_typed "
-            "where reason is not null",
-            [sha, source],
-        )
-        duplicates = 0
-        if shape == SHAPE_DOSSIERS and loaded:
-            # this file's codes (few) against the other files' rows, not the other way round
-            duplicates = con.execute(
-                "select count(*) from (select distinct dossier_code from _export_typed "
-                "where reason is null) d where exists (select 1 from raw.export_dossiers o "
-                "where o.dossier_code = d.dossier_code and o.file_sha256 <> ?)",
-                [sha],
-            ).fetchone()[0]
-        con.execute(
-            f"insert into raw.load_manifest ({', '.join(MANIFEST_COLUMNS)}) "
-            f"values ({', '.join('?' for _ in MANIFEST_COLUMNS)})",
-            [sha, source, source_kind, json.dumps(partitions), read_n, loaded, quarantined,
-             datetime.now(UTC).replace(tzinfo=None), shape, blank, totals,
-             json.dumps(checks, ensure_ascii=False) if checks else None, duplicates],
-        )
-    return ExportLoadResult(source, sha, shape, read_n, loaded, quarantined, partitions,
-                            False, reasons, duplicates, blank, totals, checks, unknown_procedures)
+        for shape, raw_table in ((SHAPE_DOSSIERS, "raw.export_dossiers"),
+                                 (SHAPE_AGGREGATE, "raw.export_aggregates")):
+            keys = [k for (s, (_, k)) in owner if s == shape]
+            if keys:
+                # by equality on the partition columns; the key range lets DuckDB skip the
+                # row groups of other months without reading them
+                con.execute(
+                    f"delete from {raw_table} r using _batch_parts p where p.shape = ? "
+                    f"and r.partition_agency = p.partition_agency "
+                    f"and r.{month[shape]} = p.partition_key and r.{month[shape]} between ? and ?",
+                    [shape, min(keys), max(keys)])
+        con.execute("delete from raw.export_quarantine where file_sha256 in "
+                    "(select file_sha256 from _batch_files)")
+        _supersede(con, files, owner, stats)
+        if any(shape == SHAPE_DOSSIERS for shape, _ in batch.typed):
+            duplicates = _duplicates(con, [t for s, t in batch.typed if s == SHAPE_DOSSIERS])
+        for shape, table in batch.typed:
+            raw_table, columns = ((("raw.export_dossiers", DOSSIER_INSERT)) if shape == SHAPE_DOSSIERS
+                                  else ("raw.export_aggregates", AGGREGATE_INSERT))
+            values = ", ".join(f"f.{c}" if c in ("file_sha256", "source_file") else f"t.{c}"
+                               for c in columns)
+            # the typed table is in file and row order already: no sort before the inserts
+            con.execute(
+                f"insert into {raw_table} ({', '.join(columns)}) select {values} from {table} t "
+                f"join _batch_files f using (_file) join _batch_parts p on p.shape = '{shape}' "
+                f"and p.partition_agency = t.partition_agency "
+                f"and p.partition_key = t.{month[shape]} and p.owner = t._file "
+                f"where t.reason is null")
+            con.execute(
+                "insert into raw.export_quarantine (file_sha256, source_file, source_row, "
+                "raw_values, reason, source_sheet) select f.file_sha256, f.source_file, "
+                f"t.source_row, t.raw_values, t.reason, t.source_sheet from {table} t "
+                "join _batch_files f using (_file) where t.reason is not null")
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        results = []
+        for file in files:
+            s = stats.get(file.index) or {"read": 0, "loaded": 0, "parts": set(),
+                                          "reasons": Counter(), "procedures": Counter()}
+            partitions = sorted(f"{a}/{k}" for a, k in s["parts"])
+            results.append(ExportLoadResult(
+                str(file.path), file.sha, file.shape, s["read"], s["loaded"],
+                s["read"] - s["loaded"], partitions, False, dict(sorted(s["reasons"].items())),
+                duplicates.get(file.index, 0), file.blank, file.totals, file.checks,
+                dict(sorted(s["procedures"].items()))))
+        _write_manifest(con, [(r, kept[f.index]) for r, f in zip(results, files, strict=True)
+                              if f in written], loaded_at)
+    return results
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[int, int]:
+    """Per file of the batch: its loaded dossier codes that other files had loaded before it
+    (earlier in the batch, or already in raw: run before this batch's rows are inserted)."""
+    codes = " union all ".join(
+        f"select _file, dossier_code from {t} where reason is null" for t in tables)
+    con.execute(f"create or replace temp table _batch_codes as select distinct * from ({codes})")
+    try:
+        return dict(con.execute(
+            """
+            select c._file, count(*) from _batch_codes c
+            where exists (select 1 from raw.export_dossiers o where o.dossier_code = c.dossier_code)
+               or exists (select 1 from _batch_codes e
+                          where e.dossier_code = c.dossier_code and e._file < c._file)
+            group by c._file
+            """).fetchall())
+    finally:
+        con.execute("drop table if exists _batch_codes")
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, files: list[_File],
+               owner: dict[tuple[str, tuple[str, str]], int], stats: dict[int, dict]) -> None:
+    """Files loaded before lose the partitions this batch takes over; a file left with none
+    is dropped from the manifest with its quarantined rows. Within the batch, a file whose
+    partitions a later file took keeps only the others in its result."""
+    taken = {(shape, f"{a}/{k}") for shape, (a, k) in owner}
+    kinds = {v: k for k, v in SOURCE_KINDS.items()}
+    shas = [f.sha for f in files]
+    for other_sha, kind, other_json in con.execute(
+            "select file_sha256, source_kind, partitions from raw.load_manifest "
+            "where source_kind in ('dossiers', 'aggregates') "
+            "and not list_contains(?, file_sha256)", [shas]).fetchall():
+        other = json.loads(other_json)
+        remaining = [p for p in other if (kinds[kind], p) not in taken]
+        if len(remaining) == len(other):
+            continue
+        if remaining:
+            con.execute("update raw.load_manifest set partitions = ? where file_sha256 = ?",
+                        [json.dumps(remaining), other_sha])
+        else:
+            con.execute("delete from raw.export_quarantine where file_sha256 = ?", [other_sha])
+            con.execute("delete from raw.load_manifest where file_sha256 = ?", [other_sha])
+
+
+def _write_manifest(con: duckdb.DuckDBPyConnection,
+                    results: list[tuple[ExportLoadResult, list[str]]], loaded_at: datetime) -> None:
+    """One manifest row per file written, with the partitions it keeps."""
+    if not results:
+        return
+    rows = [[r.sha256, r.file, SOURCE_KINDS[r.shape], json.dumps(kept), r.rows_read,
+             r.rows_loaded, r.rows_quarantined, loaded_at, r.shape, r.rows_blank, r.rows_total,
+             json.dumps(r.total_row_check, ensure_ascii=False) if r.total_row_check else None,
+             r.duplicates_across_files] for r, kept in results]
+    columns = list(zip(*rows, strict=True))
+    con.execute(
+        f"insert into raw.load_manifest ({', '.join(MANIFEST_COLUMNS)}) select "
+        + ", ".join(f"unnest(?::{t})" for t in MANIFEST_TYPES),
+        [list(c) for c in columns])
 
 
 def landed_exports(exports_landing: Path, month: str) -> list[Path]:

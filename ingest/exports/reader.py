@@ -96,23 +96,39 @@ def _find_csv_header(path: Path, text: str) -> tuple[str, int, FoundHeader]:
     raise _no_header(path)
 
 
+# Where a CSV's rows go: (table, file index, rows already in the table, whether it exists).
+# With a file index, each row also carries its file (_file) and the rowid its file starts at
+# (_start): a batch of files with the same header is appended to one table and cast as one.
+# Without one (None), the table is the file's own.
+TableChoice = tuple[str, int | None, int, bool]
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str,
               workdir: Path) -> list[ReadExport]:
+    read, _ = read_csv_into(con, path, workdir, lambda found, width: (table, None, 0, False))
+    return [read]
+
+
+def read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path,
+                  choose: Callable[[FoundHeader, int], TableChoice]) -> tuple[ReadExport, int]:
+    """Read a CSV's rows below its header into the table `choose(header, width)` names;
+    returns the read and the number of rows it added (blank and total rows included)."""
     # A file whose first MiB is UTF-8 is read as UTF-8 straight away: DuckDB checks the rest
     # as it reads, and only if it finds invalid UTF-8 is the whole file examined.
     encoding = detect_encoding(path, whole_file=False)
     try:
-        return _read_csv_as(con, path, table, workdir, encoding, tentative=True)
+        return _read_csv_as(con, path, workdir, encoding, choose, tentative=True)
     except _NotUtf8:
-        return _read_csv_as(con, path, table, workdir, detect_encoding(path))
+        return _read_csv_as(con, path, workdir, detect_encoding(path), choose)
 
 
 class _NotUtf8(Exception):
     """DuckDB found invalid UTF-8 past the sample that looked like UTF-8."""
 
 
-def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
-                 encoding: str, tentative: bool = False) -> list[ReadExport]:
+def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, encoding: str,
+                 choose: Callable[[FoundHeader, int], TableChoice],
+                 tentative: bool = False) -> tuple[ReadExport, int]:
     source = path
     if encoding not in ("utf-8", "utf-8-sig"):
         # DuckDB reads UTF-8 only: transcode in chunks to a scratch file (NFC comes later, in SQL).
@@ -122,21 +138,25 @@ def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir
         head = handle.read(HEAD_BYTES)
     delimiter, skip, found = _find_csv_header(path, head)
     width = len(found.header.names) + SPARE_COLUMNS
+    table, file_index, start, exists = choose(found, width)
     columns = ", ".join(f"'c{i}': 'varchar'" for i in range(width))
-    read = (f"create or replace temp table {table} as "
-            f"select * from read_csv(?, delim=?, quote='\"', escape='\"', header=false, "
+    prefix = "" if file_index is None else f"{int(file_index)} as _file, {int(start)}::bigint as _start, "
+    rows = (f"select {prefix}* from "
+            f"read_csv(?, delim=?, quote='\"', escape='\"', header=false, "
             f"skip=?, columns={{{columns}}}, auto_detect=false, null_padding=true, "
             f"max_line_size={MAX_LINE_BYTES}, strict_mode=false)")
+    read = (f"insert into {table} " if exists else f"create or replace temp table {table} as ") + rows
     try:
         try:
-            con.execute(read, [str(source), delimiter, skip])
+            added = con.execute(read, [str(source), delimiter, skip]).fetchone()
         except duckdb.Error as error:
             if "parallel=false" not in str(error):
                 raise
             # Quoted cells with line breaks (notes, addresses): DuckDB's parallel scanner
             # cannot split such a file, its single-threaded one can.
-            con.execute(read.replace("strict_mode=false)", "strict_mode=false, parallel=false)"),
-                        [str(source), delimiter, skip])
+            added = con.execute(
+                read.replace("strict_mode=false)", "strict_mode=false, parallel=false)"),
+                [str(source), delimiter, skip]).fetchone()
     except duckdb.Error as error:
         if tentative and encoding == "utf-8" and "invalid unicode" in str(error).lower():
             raise _NotUtf8 from error
@@ -145,7 +165,7 @@ def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir
         if len(message) > 2000:
             message = message[:1000] + " […] " + message[-500:]
         raise ExportError(f"{path}: unreadable CSV body: {message}") from error
-    return [ReadExport(table, found.header, encoding, width, found.shape, None, found.title)]
+    return ReadExport(table, found.header, encoding, width, found.shape, None, found.title), added[0]
 
 
 def _cell_text(value: object) -> str | None:

@@ -6,7 +6,7 @@ import contextlib
 import re
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -96,9 +96,11 @@ def blank_condition(width: int) -> str:
 # with another character (a combining mark of NFD text, another script, ...).
 NFC_STABLE_RANGES = ((0x0000, 0x02FF), (0x1E00, 0x1EFF), (0x2002, 0x2064), (0x20A0, 0x20C0))
 _NFC_SUSPECT = "[^" + "".join(f"\\x{{{a:04X}}}-\\x{{{b:04X}}}" for a, b in NFC_STABLE_RANGES) + "]"
+# ASCII text (as many bytes as characters: codes, dates, numbers) skips even the scan.
 SHARED_MACROS = f"""
 create or replace temp macro cchc_nfc(s) as
-    case when regexp_matches(s, '{_NFC_SUSPECT}') then nfc_normalize(s) else s end;
+    case when strlen(s) = length(s) then s
+         when regexp_matches(s, '{_NFC_SUSPECT}') then nfc_normalize(s) else s end;
 """
 
 
@@ -243,45 +245,66 @@ SKIP_LIST_MAX = 256  # skipped rows numbered by a list lookup; beyond, by a wind
 @dataclass(frozen=True)
 class TableRows:
     """A read table's rows: all, blank, total, and the rowids of the blank and total rows
-    (None when there are more than SKIP_LIST_MAX of them)."""
+    (None when there are more than SKIP_LIST_MAX of them). For a table holding several
+    files (a `_file` column), by_file gives each file's (blank, total)."""
 
     rows: int
     blank: int
     total: int
     skipped: tuple[int, ...] | None
+    by_file: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def data(self) -> int:
         return self.rows - self.blank - self.total
 
 
-def count_rows(con: duckdb.DuckDBPyConnection, table: str, width: int) -> TableRows:
+def count_rows(con: duckdb.DuckDBPyConnection, table: str, width: int,
+               grouped: bool = False) -> TableRows:
     """Which rows are blank or total rows (they are skipped, not read): a filter, so the
-    conditions stop at the first cell that decides, and only skipped rows come back."""
+    conditions stop at the first cell that decides, and only skipped rows come back.
+    grouped: the table holds several files (columns _file and _start, see data_rows)."""
     blank, total = blank_condition(width), total_condition(width)
     rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    skipped, blanks, skips = con.execute(
-        f"select list(_pos order by _pos), count(*) filter (where _b), count(*) "
-        f"from (select rowid as _pos, ({blank}) as _b from {table} where ({blank}) or ({total}))"
-    ).fetchone()
+    file = "_file" if grouped else "0"
+    per_file = con.execute(
+        f"select {file}, list(_pos order by _pos), count(*) filter (where _b), count(*) "
+        f"from (select {file + ',' if grouped else ''} rowid as _pos, ({blank}) as _b "
+        f"from {table} where ({blank}) or ({total})) group by all"
+    ).fetchall()
+    per_file = [row for row in per_file if row[3]]  # no group by: one row, even of nothing
+    skipped = sorted(p for _, positions, _, _ in per_file for p in positions)
+    blanks = sum(b for _, _, b, _ in per_file)
+    skips = len(skipped)
     return TableRows(rows, blanks, skips - blanks,
-                     tuple(skipped or ()) if skips <= SKIP_LIST_MAX else None)
+                     tuple(skipped) if skips <= SKIP_LIST_MAX else None,
+                     {f: (b, n - b) for f, _, b, n in per_file} if grouped else {})
 
 
-def data_rows(table: str, width: int, rows: TableRows, offset: int) -> str:
-    """SELECT of the table's data rows in file order: source_row (offset + 1, 2, ...) and
-    c0..c{width-1}. Rows stay in rowid order and nothing is sorted: a data row's number is
-    its rowid less the skipped rows before it; only a table with very many blank rows falls
-    back to numbering by a window over rowid."""
+def data_rows(table: str, width: int, rows: TableRows, offset: int,
+              file_index: int | None = None) -> str:
+    """SELECT of the table's data rows in file order: _file, source_row (offset + 1, 2, ...)
+    and c0..c{width-1}. Rows stay in rowid order and nothing is sorted: a data row's number
+    is its position less the skipped rows before it; only a table with very many blank rows
+    falls back to numbering by a window over rowid.
+
+    file_index None: the table holds several files, appended one after the other, each row
+    with its file (_file) and the rowid its file starts at (_start); else the table is one
+    file, and file_index its number in the batch."""
     columns = ", ".join(f"c{i}" for i in range(width))
+    grouped = file_index is None
+    file = "_file" if grouped else f"{int(file_index)} as _file"
+    first = "_start" if grouped else "0"  # the rowid the row's file starts at
     if rows.skipped is None:
-        return (f"select cast({offset} + row_number() over (order by _pos) as integer) "
-                f"as source_row, {columns} from (select rowid as _pos, * from {table}) "
+        return (f"select {file}, cast({offset} + row_number() over "
+                f"(partition by {first} order by _pos) as integer) as source_row, {columns} "
+                f"from (select rowid as _pos, * from {table}) "
                 f"where not ({blank_condition(width)}) and not ({total_condition(width)})")
     if not rows.skipped:
-        return f"select cast({offset} + rowid + 1 as integer) as source_row, {columns} from {table}"
+        return (f"select {file}, cast({offset} + rowid - {first} + 1 as integer) as source_row, "
+                f"{columns} from {table}")
     skipped = "[" + ", ".join(str(int(p)) for p in rows.skipped) + "]::bigint[]"
-    return (f"select cast({offset} + _pos + 1 - len(list_filter({skipped}, lambda p: p < _pos))"
-            f" as integer) as source_row, {columns} "
+    return (f"select {file}, cast({offset} + _pos - {first} + 1 - len(list_filter({skipped}, "
+            f"lambda p: p >= {first} and p < _pos)) as integer) as source_row, {columns} "
             f"from (select rowid as _pos, * from {table}) "
             f"where not list_contains({skipped}, _pos)")
