@@ -35,7 +35,15 @@ import duckdb
 
 from ingest.exports import aggregates, vocab
 from ingest.exports.headers import AGGREGATE_COUNTS, SHAPE_AGGREGATE, SHAPE_DOSSIERS
-from ingest.exports.reader import ExportError, ReadExport, read_csv_into, read_export
+from ingest.exports.reader import (
+    CsvLayout,
+    ExportError,
+    ReadExport,
+    read_csv_file,
+    read_csv_files,
+    read_export,
+    sniff_csv,
+)
 from ingest.exports.sqlparts import (
     SHARED_MACROS,
     agency_key_sql,
@@ -291,10 +299,11 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows_sql: 
         typed as (
             select
                 *,
-                coalesce({vocab.case_sql("channel", "t_channel")},
-                         try_cast(t_channel as integer)) as channel,
-                coalesce({vocab.case_sql("status", "t_status")},
-                         try_cast(t_status as integer)) as status,
+                -- the national portal's numeric codes first (no label is a number)
+                coalesce(try_cast(t_channel as integer),
+                         {vocab.case_sql("channel", "t_channel")}) as channel,
+                coalesce(try_cast(t_status as integer),
+                         {vocab.case_sql("status", "t_status")}) as status,
                 cchc_ts(t_received_at) as received_at,
                 cchc_due(t_due_at) as due_at,
                 cchc_ts(t_finished_at) as finished_at,
@@ -365,12 +374,11 @@ class _File:
 
 @dataclass
 class _Group:
-    """CSV dossier files with the same header: read into one table, cast in one statement."""
+    """UTF-8 dossier CSVs of one layout (delimiter, title lines, header): read in one
+    parallel read, cast and checked in one statement."""
 
     table: str
-    read: ReadExport | None = None
-    rows: int = 0
-    files: list[_File] = field(default_factory=list)
+    files: list[tuple[_File, CsvLayout]] = field(default_factory=list)
 
 
 @dataclass
@@ -384,41 +392,32 @@ class _Batch:
     groups: dict[tuple, _Group] = field(default_factory=dict)
 
 
-def _header_key(found) -> tuple:
-    return (tuple(found.header.names), tuple(found.header.canonical))
-
-
-def _read_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File) -> None:
-    """Read one file: a dossier CSV into its header's group table (typed later, with the
-    group), anything else (workbooks, the aggregated form) into its own tables, typed now."""
+def _read_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File) -> bool:
+    """Look at one file: a UTF-8 dossier CSV joins the group of its layout (read and typed
+    later, with the group: returns False); anything else (workbooks, legacy encodings, the
+    aggregated form) is read into its own tables and typed now (returns True)."""
     own = f"_export_src_{file.index}"
     if file.path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        def choose(found, width: int) -> tuple[str, int | None, int, bool]:
-            if found.shape != SHAPE_DOSSIERS:
-                return own, None, 0, False
-            group = batch.groups.get(_header_key(found))
-            if group is None:
-                return f"_export_group_{len(batch.groups)}", file.index, 0, False
-            return group.table, file.index, group.rows, True
-
-        read, added = read_csv_into(con, file.path, batch.workdir, choose)
-        file.shape = read.shape
-        if read.table != own:
-            group = batch.groups.setdefault(_header_key(read), _Group(read.table))
-            if group.read is None:
-                group.read = read
-                batch.scratch.append(read.table)
-            group.rows += added
-            group.files.append(file)
-            _check_period(file, batch.period)
-            return
-        reads = [read]
+        layout = sniff_csv(file.path, batch.workdir)
+        file.shape = layout.found.shape
+        _check_period(file, batch.period)
+        if file.shape == SHAPE_DOSSIERS and layout.encoding in ("utf-8", "utf-8-sig"):
+            key = (layout.delimiter, layout.skip, tuple(layout.found.header.names),
+                   tuple(layout.found.header.canonical))
+            group = batch.groups.setdefault(key, _Group(f"_export_group_{len(batch.groups)}"))
+            group.files.append((file, layout))
+            return False
+        batch.scratch.append(own)
+        layout, _ = read_csv_file(con, layout, own, batch.workdir)
+        reads = [layout.read(own)]
     else:
+        batch.scratch.append(own)
         reads = read_export(con, file.path, table=own, scratch=batch.workdir)
-    batch.scratch.extend(r.table for r in reads)
-    file.shape = reads[0].shape
-    _check_period(file, batch.period)
+        batch.scratch.extend(r.table for r in reads)
+        file.shape = reads[0].shape
+        _check_period(file, batch.period)
     _type_file(con, batch, file, reads)
+    return True
 
 
 def _check_period(file: _File, period: str | None) -> None:
@@ -452,22 +451,59 @@ def _type_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File,
         file.totals += rows.total
 
 
-def _type_groups(con: duckdb.DuckDBPyConnection, batch: _Batch) -> None:
-    """Cast and check each group of dossier CSVs in one statement."""
+def _read_group(con: duckdb.DuckDBPyConnection, batch: _Batch, group: _Group,
+                failed: Callable[[_File, Exception], None]) -> list[_File]:
+    """Read a group's files into its table: in one read, or, when a file needs more care
+    (invalid UTF-8 past its first MiB, quoted line breaks), one by one. Returns the files
+    read (a file that cannot be read goes to `failed`)."""
+    batch.scratch.append(group.table)
+    try:
+        read_csv_files(con, [layout for _, layout in group.files], group.table)
+        return [file for file, _ in group.files]
+    except duckdb.Error:
+        pass
+    done: list[_File] = []
+    for file, layout in group.files:
+        try:
+            read_csv_file(con, layout, group.table, batch.workdir, filename=True,
+                          append=bool(done))
+        except (ExportError, ValueError) as error:
+            failed(file, error)
+            continue
+        done.append(file)
+    return done
+
+
+def _type_groups(con: duckdb.DuckDBPyConnection, batch: _Batch,
+                 failed: Callable[[_File, Exception], None]) -> list[_File]:
+    """Read, cast and check each group of dossier CSVs; returns the files read."""
+    read: list[_File] = []
     for n, group in enumerate(batch.groups.values()):
-        if not group.files:
+        files = _read_group(con, batch, group, failed)
+        if not files:
             continue
         ensure_macros(con, "dossiers", MACROS)
-        read = group.read
-        rows = count_rows(con, read.table, read.width, grouped=True)
-        for file in group.files:
+        layout = group.files[0][1]
+        numbers = {str(f.path): f.index for f in files}
+        files_table = f"{group.table}_files"
+        batch.scratch.append(files_table)
+        con.execute(f"create or replace temp table {files_table} as select filename, "
+                    f"_file, min(rowid) as _start from {group.table} t join (select "
+                    f"unnest(?::varchar[]) as filename, unnest(?::integer[]) as _file) "
+                    f"using (filename) group by all",
+                    [list(numbers), list(numbers.values())])
+        rows = count_rows(con, group.table, layout.width, numbers)
+        for file in files:
             file.blank, file.totals = rows.by_file.get(file.index, (0, 0))
         target = f"_export_typed_group_{n}"
         batch.scratch.append(target)
-        _build_dossiers(con, read, data_rows(read.table, read.width, rows, 0), target,
-                        batch.agency, batch.period, batch.refs)
-        con.execute(f"drop table if exists {read.table}")
+        _build_dossiers(con, layout.read(group.table),
+                        data_rows(group.table, layout.width, rows, 0, files_table=files_table),
+                        target, batch.agency, batch.period, batch.refs)
+        con.execute(f"drop table if exists {group.table}")
         batch.typed.append((SHAPE_DOSSIERS, target))
+        read.extend(files)
+    return read
 
 
 def _already_loaded(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]]
@@ -571,12 +607,12 @@ def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str 
                 if on_progress:
                     on_progress(file.index, file.path)
                 try:
-                    _read_file(con, batch, file)
+                    if _read_file(con, batch, file):
+                        read.append(file)
                 except (ExportError, ValueError) as error:
                     failed(file.index, file.path, error)
-                    continue
-                read.append(file)
-            _type_groups(con, batch)
+            read.extend(_type_groups(con, batch, lambda f, e: failed(f.index, f.path, e)))
+            read.sort(key=lambda f: f.index)
             for result, file in zip(_commit(con, batch, read), read, strict=True):
                 outcomes[file.index] = result
         finally:
@@ -624,6 +660,7 @@ def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
     kept = {f.index: sorted(f"{a}/{k}" for a, k in stats.get(f.index, {}).get("parts", ())
                             if owner[(f.shape, (a, k))] == f.index) for f in files}
     written = [f for f in files if kept[f.index] or not stats.get(f.index, {}).get("parts")]
+    contested = any(len(kept[f.index]) < len(stats.get(f.index, {}).get("parts", ())) for f in files)
     con.execute("create or replace temp table _batch_files (_file integer, file_sha256 varchar, "
                 "source_file varchar)")
     con.execute("insert into _batch_files select unnest(?::integer[]), unnest(?::varchar[]), "
@@ -661,12 +698,15 @@ def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
             values = ", ".join(f"f.{c}" if c in ("file_sha256", "source_file") else f"t.{c}"
                                for c in columns)
             # the typed table is in file and row order already: no sort before the inserts
+            # rows of partitions a later file of the batch takes are left out (rare: only
+            # then is the join needed)
+            owned = (f"join _batch_parts p on p.shape = '{shape}' "
+                     f"and p.partition_agency = t.partition_agency "
+                     f"and p.partition_key = t.{month[shape]} and p.owner = t._file "
+                     if contested else "")
             con.execute(
                 f"insert into {raw_table} ({', '.join(columns)}) select {values} from {table} t "
-                f"join _batch_files f using (_file) join _batch_parts p on p.shape = '{shape}' "
-                f"and p.partition_agency = t.partition_agency "
-                f"and p.partition_key = t.{month[shape]} and p.owner = t._file "
-                f"where t.reason is null")
+                f"join _batch_files f using (_file) {owned}where t.reason is null")
             con.execute(
                 "insert into raw.export_quarantine (file_sha256, source_file, source_row, "
                 "raw_values, reason, source_sheet) select f.file_sha256, f.source_file, "

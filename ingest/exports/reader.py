@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -96,76 +97,122 @@ def _find_csv_header(path: Path, text: str) -> tuple[str, int, FoundHeader]:
     raise _no_header(path)
 
 
-# Where a CSV's rows go: (table, file index, rows already in the table, whether it exists).
-# With a file index, each row also carries its file (_file) and the rowid its file starts at
-# (_start): a batch of files with the same header is appended to one table and cast as one.
-# Without one (None), the table is the file's own.
-TableChoice = tuple[str, int | None, int, bool]
+@dataclass(frozen=True)
+class CsvLayout:
+    """What a CSV's first lines say: where its rows are (source: the file, or its UTF-8
+    transcoding), how they are delimited, how many lines the title and header take."""
+
+    path: Path
+    source: Path
+    encoding: str
+    delimiter: str
+    skip: int
+    found: FoundHeader
+
+    @property
+    def width(self) -> int:
+        return len(self.found.header.names) + SPARE_COLUMNS
+
+    def read(self, table: str) -> ReadExport:
+        return ReadExport(table, self.found.header, self.encoding, self.width, self.found.shape,
+                          None, self.found.title)
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str,
-              workdir: Path) -> list[ReadExport]:
-    read, _ = read_csv_into(con, path, workdir, lambda found, width: (table, None, 0, False))
-    return [read]
+def sniff_csv(path: Path, workdir: Path, whole_file: bool = False) -> CsvLayout:
+    """The CSV's layout. Without `whole_file`, a file whose first MiB is UTF-8 is taken as
+    UTF-8 (DuckDB checks the rest as it reads, see read_csv_file); a legacy encoding is
+    transcoded to a scratch file in `workdir` (NFC comes later, in SQL)."""
+    encoding = detect_encoding(path, whole_file=whole_file)
+    source = path
+    if encoding not in ("utf-8", "utf-8-sig"):
+        handle, name = tempfile.mkstemp(prefix="transcoded-", suffix=".csv", dir=workdir)
+        os.close(handle)
+        source = Path(name)
+        transcode(path, source, encoding)
+    with open(source, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        head = handle.read(HEAD_BYTES)
+    delimiter, skip, found = _find_csv_header(path, head)
+    return CsvLayout(path, source, encoding, delimiter, skip, found)
 
 
-def read_csv_into(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path,
-                  choose: Callable[[FoundHeader, int], TableChoice]) -> tuple[ReadExport, int]:
-    """Read a CSV's rows below its header into the table `choose(header, width)` names;
-    returns the read and the number of rows it added (blank and total rows included)."""
-    # A file whose first MiB is UTF-8 is read as UTF-8 straight away: DuckDB checks the rest
-    # as it reads, and only if it finds invalid UTF-8 is the whole file examined.
-    encoding = detect_encoding(path, whole_file=False)
+def _csv_rows(layout: CsvLayout, sources: str, filename: bool = False) -> str:
+    """SELECT of the rows below the header as varchar c0..c{width-1} (plus `filename`);
+    `sources` is SQL for the file or the list of files."""
+    columns = ", ".join(f"'c{i}': 'varchar'" for i in range(layout.width))
+    return (f"select * from read_csv({sources}, delim={_quote(layout.delimiter)}, quote='\"', "
+            f"escape='\"', header=false, skip={int(layout.skip)}, columns={{{columns}}}, "
+            f"auto_detect=false, null_padding=true, max_line_size={MAX_LINE_BYTES}, "
+            f"strict_mode=false{', filename=true' if filename else ''})")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def read_csv_files(con: duckdb.DuckDBPyConnection, layouts: list[CsvLayout], table: str) -> None:
+    """Temp table `table` of the rows of several UTF-8 CSVs of one layout (delimiter,
+    title lines, header), in file order, with each row's `filename`: one parallel read.
+    Raises duckdb.Error when a file needs more care (invalid UTF-8 past its first MiB,
+    quoted line breaks): read those one by one with read_csv_file."""
+    sources = "[" + ", ".join(_quote(str(layout.source)) for layout in layouts) + "]"
+    con.execute(f"create or replace temp table {table} as "
+                f"{_csv_rows(layouts[0], sources, filename=True)}")
+
+
+def read_csv_file(con: duckdb.DuckDBPyConnection, layout: CsvLayout, table: str,
+                  workdir: Path, filename: bool = False,
+                  append: bool = False) -> tuple[CsvLayout, int]:
+    """Read one CSV's rows into temp table `table` (appended with append=True; with
+    filename=True each row carries the file's path as `filename`, as read_csv_files
+    gives). Returns the layout it was read with (a file that turned out not to be UTF-8
+    past its first MiB is examined whole and read again) and the number of rows."""
     try:
-        return _read_csv_as(con, path, workdir, encoding, choose, tentative=True)
+        rows = _read_one(con, layout, table, filename, append)
     except _NotUtf8:
-        return _read_csv_as(con, path, workdir, detect_encoding(path), choose)
+        layout = sniff_csv(layout.path, workdir, whole_file=True)
+        try:
+            rows = _read_one(con, layout, table, filename, append)
+        except _NotUtf8 as error:
+            raise ExportError(f"{layout.path}: unreadable CSV body: invalid UTF-8") from error
+    if layout.source != layout.path:
+        layout.source.unlink(missing_ok=True)  # the transcoded copy is read: free the disk
+    return layout, rows
 
 
 class _NotUtf8(Exception):
     """DuckDB found invalid UTF-8 past the sample that looked like UTF-8."""
 
 
-def _read_csv_as(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, encoding: str,
-                 choose: Callable[[FoundHeader, int], TableChoice],
-                 tentative: bool = False) -> tuple[ReadExport, int]:
-    source = path
-    if encoding not in ("utf-8", "utf-8-sig"):
-        # DuckDB reads UTF-8 only: transcode in chunks to a scratch file (NFC comes later, in SQL).
-        source = workdir / "transcoded.csv"
-        transcode(path, source, encoding)
-    with open(source, encoding="utf-8-sig", errors="replace", newline="") as handle:
-        head = handle.read(HEAD_BYTES)
-    delimiter, skip, found = _find_csv_header(path, head)
-    width = len(found.header.names) + SPARE_COLUMNS
-    table, file_index, start, exists = choose(found, width)
-    columns = ", ".join(f"'c{i}': 'varchar'" for i in range(width))
-    prefix = "" if file_index is None else f"{int(file_index)} as _file, {int(start)}::bigint as _start, "
-    rows = (f"select {prefix}* from "
-            f"read_csv(?, delim=?, quote='\"', escape='\"', header=false, "
-            f"skip=?, columns={{{columns}}}, auto_detect=false, null_padding=true, "
-            f"max_line_size={MAX_LINE_BYTES}, strict_mode=false)")
-    read = (f"insert into {table} " if exists else f"create or replace temp table {table} as ") + rows
+def _read_one(con: duckdb.DuckDBPyConnection, layout: CsvLayout, table: str, filename: bool,
+              append: bool) -> int:
+    rows = _csv_rows(layout, _quote(str(layout.source)))
+    if filename:
+        rows = f"select {_quote(str(layout.path))} as filename, * from ({rows})"
+    read = (f"insert into {table} " if append else f"create or replace temp table {table} as ") + rows
     try:
         try:
-            added = con.execute(read, [str(source), delimiter, skip]).fetchone()
+            return con.execute(read).fetchone()[0]
         except duckdb.Error as error:
             if "parallel=false" not in str(error):
                 raise
             # Quoted cells with line breaks (notes, addresses): DuckDB's parallel scanner
             # cannot split such a file, its single-threaded one can.
-            added = con.execute(
-                read.replace("strict_mode=false)", "strict_mode=false, parallel=false)"),
-                [str(source), delimiter, skip]).fetchone()
+            return con.execute(read.replace("strict_mode=false", "strict_mode=false, "
+                                            "parallel=false")).fetchone()[0]
     except duckdb.Error as error:
-        if tentative and encoding == "utf-8" and "invalid unicode" in str(error).lower():
+        if layout.encoding == "utf-8" and "invalid unicode" in str(error).lower():
             raise _NotUtf8 from error
         # DuckDB quotes the offending line whole: a message is no place for megabytes of it.
         message = str(error)
         if len(message) > 2000:
             message = message[:1000] + " […] " + message[-500:]
-        raise ExportError(f"{path}: unreadable CSV body: {message}") from error
-    return ReadExport(table, found.header, encoding, width, found.shape, None, found.title), added[0]
+        raise ExportError(f"{layout.path}: unreadable CSV body: {message}") from error
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str,
+              workdir: Path) -> list[ReadExport]:
+    layout, _ = read_csv_file(con, sniff_csv(path, workdir), table, workdir)
+    return [layout.read(table)]
 
 
 def _cell_text(value: object) -> str | None:

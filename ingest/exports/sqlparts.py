@@ -122,9 +122,14 @@ def total_condition(width: int) -> str:
     an optional count after it)."""
     first = "coalesce(" + ", ".join(f"nullif(trim(c{i}), '')" for i in range(min(width, 3))) + ")"
     labels = "|".join(sorted(aggregate_aliases().total_labels, key=len, reverse=True))
-    # cheap test first: a total label starts with t/c and is short
+    # cheap tests first: a total label starts with t/c and is short; most rows (a dossier
+    # code in the first cell, a digit first) fail on their first character
+    initials = sorted({label[0] for label in aggregate_aliases().total_labels} | {"t", "c"})
+    firsts = ", ".join(quote(c) for c in sorted({*initials, *(c.upper() for c in initials), " ",
+                                                 "\t"}))
+    quick = f"(c0 is null or c0 = '' or left(c0, 1) in ({firsts}))"
     cheap = f"length({first}) < 40 and lower(left(strip_accents({first}), 1)) in ('t', 'c')"
-    return (f"case when {cheap} then coalesce(regexp_full_match({_key(first)}, "
+    return (f"case when {quick} and {cheap} then coalesce(regexp_full_match({_key(first)}, "
             f"'({labels})[0-9]*(hoso)?'), false) else false end")
 
 
@@ -260,16 +265,16 @@ class TableRows:
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, table: str, width: int,
-               grouped: bool = False) -> TableRows:
+               files: dict[str, int] | None = None) -> TableRows:
     """Which rows are blank or total rows (they are skipped, not read): a filter, so the
     conditions stop at the first cell that decides, and only skipped rows come back.
-    grouped: the table holds several files (columns _file and _start, see data_rows)."""
+    files: the table holds several files (column `filename`), with their numbers."""
     blank, total = blank_condition(width), total_condition(width)
     rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-    file = "_file" if grouped else "0"
+    file = "filename" if files is not None else "''"
     per_file = con.execute(
         f"select {file}, list(_pos order by _pos), count(*) filter (where _b), count(*) "
-        f"from (select {file + ',' if grouped else ''} rowid as _pos, ({blank}) as _b "
+        f"from (select {'filename, ' if files is not None else ''}rowid as _pos, ({blank}) as _b "
         f"from {table} where ({blank}) or ({total})) group by all"
     ).fetchall()
     per_file = [row for row in per_file if row[3]]  # no group by: one row, even of nothing
@@ -278,33 +283,36 @@ def count_rows(con: duckdb.DuckDBPyConnection, table: str, width: int,
     skips = len(skipped)
     return TableRows(rows, blanks, skips - blanks,
                      tuple(skipped) if skips <= SKIP_LIST_MAX else None,
-                     {f: (b, n - b) for f, _, b, n in per_file} if grouped else {})
+                     {files[f]: (b, n - b) for f, _, b, n in per_file} if files is not None else {})
 
 
 def data_rows(table: str, width: int, rows: TableRows, offset: int,
-              file_index: int | None = None) -> str:
+              file_index: int | None = None, files_table: str | None = None) -> str:
     """SELECT of the table's data rows in file order: _file, source_row (offset + 1, 2, ...)
     and c0..c{width-1}. Rows stay in rowid order and nothing is sorted: a data row's number
     is its position less the skipped rows before it; only a table with very many blank rows
     falls back to numbering by a window over rowid.
 
-    file_index None: the table holds several files, appended one after the other, each row
-    with its file (_file) and the rowid its file starts at (_start); else the table is one
-    file, and file_index its number in the batch."""
+    The table is one file, numbered `file_index` in its batch; or several files appended one
+    after the other (read_csv_files), each row with its `filename`, and `files_table` gives
+    each filename its number (_file) and the rowid it starts at (_start)."""
     columns = ", ".join(f"c{i}" for i in range(width))
-    grouped = file_index is None
-    file = "_file" if grouped else f"{int(file_index)} as _file"
-    first = "_start" if grouped else "0"  # the rowid the row's file starts at
+    rowids = f"(select rowid as _pos, * from {table})"
+    if files_table is not None:
+        file, first = "f._file", "f._start"
+        source = f"{rowids} t join {files_table} f using (filename)"
+    else:
+        file, first = f"{int(file_index or 0)} as _file", "0"
+        source = rowids
     if rows.skipped is None:
         return (f"select {file}, cast({offset} + row_number() over "
                 f"(partition by {first} order by _pos) as integer) as source_row, {columns} "
-                f"from (select rowid as _pos, * from {table}) "
+                f"from {source} "
                 f"where not ({blank_condition(width)}) and not ({total_condition(width)})")
     if not rows.skipped:
-        return (f"select {file}, cast({offset} + rowid - {first} + 1 as integer) as source_row, "
-                f"{columns} from {table}")
+        return (f"select {file}, cast({offset} + _pos - {first} + 1 as integer) as source_row, "
+                f"{columns} from {source}")
     skipped = "[" + ", ".join(str(int(p)) for p in rows.skipped) + "]::bigint[]"
     return (f"select {file}, cast({offset} + _pos - {first} + 1 - len(list_filter({skipped}, "
             f"lambda p: p >= {first} and p < _pos)) as integer) as source_row, {columns} "
-            f"from (select rowid as _pos, * from {table}) "
-            f"where not list_contains({skipped}, _pos)")
+            f"from {source} where not list_contains({skipped}, _pos)")

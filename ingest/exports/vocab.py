@@ -38,7 +38,7 @@ def vocabularies(path: Path = VOCAB_FILE) -> dict[str, dict[str, str]]:
     for name, codes in labels(path).items():
         keys: dict[str, str] = {}
         for code, spellings in codes.items():
-            literal = ("true" if code else "false") if isinstance(code, bool) else str(int(code))
+            literal = _code(code)
             for label in spellings:
                 key = label_key(label)
                 if keys.get(key, literal) != literal:
@@ -49,8 +49,22 @@ def vocabularies(path: Path = VOCAB_FILE) -> dict[str, dict[str, str]]:
 
 
 def case_sql(name: str, column: str) -> str:
-    """SQL: the code of `column`'s label in vocabulary `name`, else null."""
+    """SQL: the code of `column`'s label in vocabulary `name`, else null. A label written
+    exactly as in value_vocab.yml is found by plain comparison; only other spellings pay
+    for computing the label key (most cells of a file are written one way)."""
+    exact = " ".join(
+        f"when {_literal(label)} then {_code(code)}"
+        for code, spellings in labels()[name].items() for label in spellings
+    )
     whens = " ".join(
         f"when '{key}' then {literal}" for key, literal in vocabularies()[name].items()
     )
-    return f"(case cchc_label({column}) {whens} end)"
+    return f"(case {column} {exact} else (case cchc_label({column}) {whens} end) end)"
+
+
+def _literal(label: str) -> str:
+    return "'" + unicodedata.normalize("NFC", str(label)).replace("'", "''") + "'"
+
+
+def _code(code: int | bool) -> str:
+    return ("true" if code else "false") if isinstance(code, bool) else str(int(code))
