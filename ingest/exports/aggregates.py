@@ -134,7 +134,7 @@ def _text(read: ReadExport, column: str) -> str:
     position = read.header.position(column)
     if position is None:
         return "cast(null as varchar)"
-    return f"nullif(trim(cchc_nfc(c{position})), '')"
+    return f"cchc_text(c{position})"
 
 
 def _count(sql: str) -> str:

@@ -67,8 +67,8 @@ PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 AGGREGATE_PERIOD_RE = re.compile(r"^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$")
 
 # Each date format a column may use. A string parses under at most one of them (strptime
-# must consume it whole), so the order only decides cost: the common ones first, and a
-# format is tried only on strings with its date separator (a failed try costs ~1 us).
+# must consume it whole), so the order only decides cost: the common ones first. DuckDB
+# tries a list of formats itself, much faster than a chain of try_strptime calls.
 TS_FORMATS = [
     "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S",
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
@@ -76,18 +76,10 @@ TS_FORMATS = [
 ]
 
 
-def _strptime_sql() -> str:
-    groups = []
-    for separator in ("/", "-"):
-        tries = ", ".join(f"try_strptime(s, '{f}')" for f in TS_FORMATS if separator in f[:6])
-        groups.append(f"case when contains(s, '{separator}') then coalesce({tries}) end")
-    return ",\n    ".join(groups)
-
-
 # Parsing helpers as SQL macros so the whole file is cast in one statement.
 MACROS = f"""
 create or replace temp macro cchc_ts(s) as coalesce(
-    {_strptime_sql()},
+    try_strptime(s, [{", ".join(f"'{f}'" for f in TS_FORMATS)}]),
     -- Excel serial day numbers (workbook cells typed as numbers), plausible range only
     case when try_cast(s as double) between 20000 and 80000
          then timestamp '1899-12-30'
@@ -218,7 +210,7 @@ def _text(read: ReadExport, column: str) -> str:
     position = read.header.position(column)
     if position is None:
         return "cast(null as varchar)"
-    return f"nullif(trim(cchc_nfc(c{position})), '')"
+    return f"cchc_text(c{position})"
 
 
 def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows_sql: str,

@@ -101,6 +101,9 @@ SHARED_MACROS = f"""
 create or replace temp macro cchc_nfc(s) as
     case when strlen(s) = length(s) then s
          when regexp_matches(s, '{_NFC_SUSPECT}') then nfc_normalize(s) else s end;
+-- A cell's text: trimmed of spaces (only cells that have them pay for it), NFC, empty as null.
+create or replace temp macro cchc_text(s) as nullif(cchc_nfc(
+    case when starts_with(s, ' ') or ends_with(s, ' ') then trim(s) else s end), '');
 """
 
 
