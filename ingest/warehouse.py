@@ -108,7 +108,9 @@ RAW_DDL: dict[str, str] = {
         fee_amount         double,
         extra_columns      varchar,              -- JSON of unmapped source columns
         service_level      integer,              -- MucDo: 2 information, 3 partly, 4 fully online
-        source_sheet       varchar               -- XLSX sheet name; null for CSV
+        source_sheet       varchar,              -- XLSX sheet name; null for CSV
+        dossier_code_key   bigint                -- 63 bits of md5(dossier_code): duplicates
+                                                 -- across files are found on this narrow key
         -- (file_sha256, source_row) is unique by construction (the loader writes a file's
         -- rows once, numbered) and tested by dbt; no index: at millions of rows, keeping
         -- one doubled the insert time and took memory the loads do not have
@@ -254,7 +256,8 @@ def _drop_old_keys(con: duckdb.DuckDBPyConnection) -> None:
         with transaction(con):
             con.execute(f"alter table {RAW_SCHEMA}.{table} rename to {table}_keyed")
             con.execute(f"create table {RAW_SCHEMA}.{table} ({RAW_DDL[table]})")
-            con.execute(f"insert into {RAW_SCHEMA}.{table} select * from {RAW_SCHEMA}.{table}_keyed")
+            con.execute(f"insert into {RAW_SCHEMA}.{table} by name "
+                        f"select * from {RAW_SCHEMA}.{table}_keyed")
             con.execute(f"drop table {RAW_SCHEMA}.{table}_keyed")
 
 

@@ -50,6 +50,7 @@ from ingest.exports.sqlparts import (
     cell_sql,
     count_rows,
     data_rows,
+    dossier_code_key,
     ensure_export_columns,
     ensure_macros,
     memory_budget,
@@ -161,7 +162,7 @@ PARSED_COLUMNS = ["channel", "status", "received_at", "due_at", "finished_at", "
                   "is_paid_online", "fee_amount", "service_level"]
 DOSSIER_INSERT = ["file_sha256", "source_file", "source_row", "partition_agency",
                   "partition_month", *TEXT_COLUMNS, *PARSED_COLUMNS[:8], "extra_columns",
-                  "service_level", "source_sheet"]
+                  "service_level", "source_sheet", "dossier_code_key"]
 AGGREGATE_INSERT = ["file_sha256", "source_file", "source_row", "partition_agency",
                     "partition_period", "period_start", "period_end", "field_code", "field_name",
                     *AGGREGATE_COUNTS, "extra_columns", "source_sheet"]
@@ -687,8 +688,9 @@ def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
         for shape, table in batch.typed:
             raw_table, columns = ((("raw.export_dossiers", DOSSIER_INSERT)) if shape == SHAPE_DOSSIERS
                                   else ("raw.export_aggregates", AGGREGATE_INSERT))
-            values = ", ".join(f"f.{c}" if c in ("file_sha256", "source_file") else f"t.{c}"
-                               for c in columns)
+            computed = {"file_sha256": "f.file_sha256", "source_file": "f.source_file",
+                        "dossier_code_key": dossier_code_key("t.dossier_code")}
+            values = ", ".join(computed.get(c, f"t.{c}") for c in columns)
             # the typed table is in file and row order already: no sort before the inserts
             # rows of partitions a later file of the batch takes are left out (rare: only
             # then is the join needed)
@@ -725,12 +727,15 @@ def _duplicates(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[int, 
     (earlier in the batch, or already in raw: run before this batch's rows are inserted)."""
     codes = " union all ".join(
         f"select _file, dossier_code from {t} where reason is null" for t in tables)
-    con.execute(f"create or replace temp table _batch_codes as select distinct * from ({codes})")
+    con.execute(f"create or replace temp table _batch_codes as select *, "
+                f"{dossier_code_key('dossier_code')} as code_key from (select distinct * from ({codes}))")
     try:
+        # against raw, the narrow key column only: reading every code would grow with the
+        # warehouse (1.4 s of a month's 8 s at ten million rows)
         return dict(con.execute(
             """
             select c._file, count(*) from _batch_codes c
-            where exists (select 1 from raw.export_dossiers o where o.dossier_code = c.dossier_code)
+            where exists (select 1 from raw.export_dossiers o where o.dossier_code_key = c.code_key)
                or exists (select 1 from _batch_codes e
                           where e.dossier_code = c.dossier_code and e._file < c._file)
             group by c._file
