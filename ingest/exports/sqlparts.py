@@ -54,7 +54,7 @@ def ensure_export_columns(con: duckdb.DuckDBPyConnection) -> None:
 def dossier_code_key(sql: str) -> str:
     """SQL: the narrow key of a dossier code (63 bits of its MD5: stable across DuckDB
     versions, unlike hash(); a false match among ten million codes has odds of ~1e-12)."""
-    return f"cast(md5_number_lower({sql}) >> 1 as bigint)"
+    return f"cast(md5_number({sql}) & 9223372036854775807 as bigint)"
 
 
 def quote(text: str) -> str:
