@@ -1,15 +1,23 @@
-"""Benchmark: load a 1-million-row dossier CSV with ingest.exports.load_export, and the
-per-file fixed cost on the committed sample tree.
+"""Benchmark: loading a year of dossier exports month by month, against plain DuckDB.
 
-Generates the CSV with the sample generator (one file: the dossiers of one busy agency
-over a year, rows concatenated), then loads it into a fresh DuckDB warehouse in a *child
-process* so that its peak resident memory (VmHWM) measures the load alone. A second
-child loads every file of data/samples/exports (hundreds of small monthly files) into
-another fresh warehouse, one load_export call per file on one connection, as `cchc
-load-export` does: its time per file is the fixed cost of a load. Writes
-bench/results/load_exports_<rows>.json and prints the same JSON.
+Generates the sample exports at `--scale` (18: about ten million dossier rows in 552 CSVs,
+2.1 GiB) with `cchc generate-exports`' generator, then, each step in a fresh child process
+so that its peak resident memory (VmHWM) is its own:
 
-    .venv/bin/python bench/bench_load_exports.py [--rows 1000000] [--keep DIR] [--samples DIR]
+1. **load**: `ingest.exports.load_exports` month by month (one batch per month, as the
+   monthly DAG does) into a fresh warehouse: seconds and rows per month; the twelfth
+   month is loaded into a warehouse already holding the first eleven;
+2. **twelfth month alone**: the same twelfth month into an empty warehouse;
+3. **baseline**: plain DuckDB, month by month, `read_csv` of the same files (its own type
+   detection, `union_by_name`, every file sniffed) appended to one table of a fresh
+   database file: what reading the same bytes into a typed table costs without any of
+   the loader's work (labels, names, checks, quarantine, manifest, partitions);
+4. **sample tree**: the committed sample (data/samples/exports, hundreds of small files)
+   month by month into a fresh warehouse: its time per file is a load's fixed cost.
+
+Writes bench/results/load_exports.json and prints it.
+
+    .venv/bin/python bench/bench_load_exports.py [--scale 18] [--keep DIR] [--samples DIR]
 """
 
 from __future__ import annotations
@@ -18,7 +26,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -29,89 +36,76 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 
 
-def make_csv(rows: int, workdir: Path) -> Path:
-    """One CSV of exactly `rows` generated dossiers (Nha Trang's files, scaled up); one
-    kept from an earlier run (--keep) is used again."""
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM: its own, not the parent's through fork)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def months_of(tree: Path) -> list[str]:
+    return sorted({p.name for p in tree.glob("*/*") if p.is_dir()})
+
+
+def child_load(tree: str, warehouse: str, months: str) -> None:
+    """Load the given months (comma-separated) one batch each; print per-month timings."""
+    from ingest.exports import landed_exports, load_exports
+    from ingest.warehouse import connect
+
+    con = connect(Path(warehouse))
+    steps = []
+    for month in months.split(","):
+        files = landed_exports(Path(tree), month)
+        started, cpu = time.perf_counter(), time.process_time()
+        results = load_exports(con, files)
+        steps.append({"month": month, "files": len(files),
+                      "rows": sum(r.rows_read for r in results),
+                      "rows_loaded": sum(r.rows_loaded for r in results),
+                      "seconds": round(time.perf_counter() - started, 2),
+                      "cpu_seconds": round(time.process_time() - cpu, 2)})
+    con.close()
+    print(json.dumps({"months": steps, "peak_rss_mib": peak_rss_mib()}))
+
+
+def child_baseline(tree: str, database: str, months: str) -> None:
+    """Plain DuckDB: each month's files read by one read_csv into one typed table."""
     import duckdb
 
-    target = workdir / f"hoso_{rows}.csv"
-    if target.is_file():
-        return target
-
-    from ingest.sample import build_plan, generate_exports
-
-    agency = "000.00.31.H34"
-    plan = build_plan(2020, 1.0)
-    per_scale = int(plan.received[[a.code for a in plan.agencies].index(agency)].sum())
-    scale = rows / per_scale * 1.02 + 0.01  # a little more than needed, trimmed below
-    out = workdir / "generated"
-    generate_exports(out, scale=scale, agencies=[agency])
-    con = duckdb.connect()
-    con.execute(
-        f"copy (select * from read_csv('{out.as_posix()}/{agency}/*/hoso_*.csv', header=true, "
-        f"all_varchar=true) limit {rows}) to '{target.as_posix()}' (format csv, header true)")
+    con = duckdb.connect(database)
+    steps = []
+    for k, month in enumerate(months.split(",")):
+        files = sorted(str(p) for p in Path(tree).glob(f"*/{month}/*.csv"))
+        read = (f"select * from read_csv({files!r}, header=true, union_by_name=true, "
+                f"files_to_sniff=-1)")
+        started = time.perf_counter()
+        rows = con.execute(("create table dossiers as " if k == 0 else "insert into dossiers ")
+                           + read).fetchone()[0]
+        steps.append({"month": month, "files": len(files), "rows": rows,
+                      "seconds": round(time.perf_counter() - started, 2)})
+    types = dict(con.execute("select column_name, data_type from duckdb_columns() "
+                             "where table_name = 'dossiers'").fetchall())
     con.close()
-    return target
-
-
-def peak_rss_mib() -> float:
-    """This process's peak resident memory. VmHWM belongs to the process's own address
-    space; ru_maxrss would also count the parent's peak inherited through fork and exec."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def child(path: str, warehouse: str) -> None:
-    """Runs in a fresh interpreter: load the file, print timings and ru_maxrss as JSON."""
-    from ingest.exports import load_export
-    from ingest.warehouse import connect
-
-    con = connect(Path(warehouse))
-    started = time.perf_counter()
-    cpu = time.process_time()
-    result = load_export(con, Path(path))
-    seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu
-    con.close()
-    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "rows_read": result.rows_read,
-                      "rows_loaded": result.rows_loaded, "rows_quarantined": result.rows_quarantined,
-                      "peak_rss_mib": peak_rss_mib()}))
-
-
-def child_tree(folder: str, warehouse: str) -> None:
-    """Runs in a fresh interpreter: load every export under `folder`, one call per file."""
-    from ingest.exports import load_export
-    from ingest.exports.loader import EXPORT_SUFFIXES
-    from ingest.warehouse import connect
-
-    files = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in EXPORT_SUFFIXES)
-    con = connect(Path(warehouse))
-    started = time.perf_counter()
-    cpu = time.process_time()
-    rows = sum(load_export(con, path).rows_read for path in files)
-    seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu
-    con.close()
-    print(json.dumps({"files": len(files), "rows_read": rows, "seconds": seconds,
-                      "cpu_seconds": cpu, "peak_rss_mib": peak_rss_mib()}))
+    print(json.dumps({"months": steps, "column_types": types, "peak_rss_mib": peak_rss_mib()}))
 
 
 def _run_child(*args: str) -> dict:
     proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                          check=True, cwd=REPO)
+                          cwd=REPO)
+    if proc.returncode:
+        raise SystemExit(f"child {args[0]} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _total(steps: list[dict], key: str = "seconds") -> float:
+    return round(sum(s[key] for s in steps), 2)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--keep", type=Path, help="keep the generated CSV in this folder")
+    parser.add_argument("--scale", type=float, default=18.0)
+    parser.add_argument("--keep", type=Path, help="generate into (or reuse) this folder")
     parser.add_argument("--samples", type=Path, default=REPO / "data" / "samples" / "exports",
                         help="tree of small exports for the per-file cost")
     args = parser.parse_args()
@@ -119,53 +113,78 @@ def main() -> int:
 
     load_average = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="cchc-bench-") as tmp:
-        workdir = args.keep or Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        reused = (workdir / f"hoso_{args.rows}.csv").is_file()
-        started = time.perf_counter()
-        csv_path = make_csv(args.rows, workdir)
-        generate_seconds = None if reused else round(time.perf_counter() - started, 2)
-        load = _run_child("--child", str(csv_path), str(Path(tmp) / "bench.duckdb"))
-        size = csv_path.stat().st_size
-        tree = _run_child("--child-tree", str(args.samples), str(Path(tmp) / "tree.duckdb"))
+        tree = (args.keep or Path(tmp)) / f"exports_scale_{args.scale:g}"
+        generate_seconds = None
+        if not any(tree.glob("*/*/*.csv")):
+            from ingest.sample import generate_exports
+
+            print(f"generating exports at scale {args.scale:g} into {tree} ...", file=sys.stderr)
+            started = time.perf_counter()
+            generate_exports(tree, scale=args.scale)
+            generate_seconds = round(time.perf_counter() - started, 1)
+        months = months_of(tree)
+        first, last = ",".join(months[:-1]), months[-1]
+        print("loading month by month ...", file=sys.stderr)
+        load = _run_child("--load", str(tree), str(Path(tmp) / "load.duckdb"), first)
+        twelfth = _run_child("--load", str(tree), str(Path(tmp) / "load.duckdb"), last)
+        print("the last month alone, then plain DuckDB ...", file=sys.stderr)
+        alone = _run_child("--load", str(tree), str(Path(tmp) / "alone.duckdb"), last)
+        baseline = _run_child("--baseline", str(tree), str(Path(tmp) / "base.duckdb"),
+                              ",".join(months))
+        print("the committed sample tree ...", file=sys.stderr)
+        sample = _run_child("--load", str(args.samples), str(Path(tmp) / "sample.duckdb"),
+                            ",".join(months_of(args.samples)))
+        csv_mib = round(sum(p.stat().st_size for p in tree.glob("*/*/*.csv")) / 2**20, 1)
+    steps = load["months"] + twelfth["months"]
+    load_seconds, base_seconds = _total(steps), _total(baseline["months"])
+    sample_files = sum(s["files"] for s in sample["months"])
     result = {
         "benchmark": "load_exports",
-        "rows": args.rows,
-        "csv_mib": round(size / 2**20, 1),
-        "generate_seconds": generate_seconds,  # null: a kept CSV was used again
-        "load_seconds": round(load["seconds"], 2),
-        "rows_per_second": round(load["rows_read"] / load["seconds"]),
-        "mib_per_second": round(size / 2**20 / load["seconds"], 1),
-        "cpu_seconds": round(load["cpu_seconds"], 2),
-        "peak_rss_mib": load["peak_rss_mib"],
-        "memory_limit": MEMORY_LIMIT,
-        "rows_loaded": load["rows_loaded"],
-        "rows_quarantined": load["rows_quarantined"],
-        "sample_tree": {
-            "files": tree["files"],
-            "rows_read": tree["rows_read"],
-            "seconds": round(tree["seconds"], 2),
-            "ms_per_file": round(tree["seconds"] / max(tree["files"], 1) * 1000, 1),
-            "cpu_ms_per_file": round(tree["cpu_seconds"] / max(tree["files"], 1) * 1000, 1),
-            "peak_rss_mib": tree["peak_rss_mib"],
+        "scale": args.scale,
+        "files": sum(s["files"] for s in steps),
+        "rows": sum(s["rows"] for s in steps),
+        "csv_mib": csv_mib,
+        "generate_seconds": generate_seconds,  # null: a kept tree was used again
+        "load_seconds": load_seconds,
+        "baseline_read_csv_seconds": base_seconds,
+        "ratio_to_baseline": round(load_seconds / base_seconds, 2),
+        "rows_per_second": round(sum(s["rows"] for s in steps) / load_seconds),
+        "twelfth_month": {
+            "month": last, "rows": twelfth["months"][0]["rows"],
+            "into_eleven_months_seconds": twelfth["months"][0]["seconds"],
+            "into_empty_seconds": alone["months"][0]["seconds"],
+            "ratio": round(twelfth["months"][0]["seconds"] / alone["months"][0]["seconds"], 2),
         },
+        "peak_rss_mib": max(load["peak_rss_mib"], twelfth["peak_rss_mib"], alone["peak_rss_mib"]),
+        "baseline_peak_rss_mib": baseline["peak_rss_mib"],
+        "memory_limit_during_loads": MEMORY_LIMIT,
+        "months": steps,
+        "baseline_months": baseline["months"],
+        "baseline_column_types": baseline["column_types"],
+        "sample_tree": {
+            "files": sample_files,
+            "rows": sum(s["rows"] for s in sample["months"]),
+            "seconds": _total(sample["months"]),
+            "ms_per_file": round(_total(sample["months"]) / max(sample_files, 1) * 1000, 1),
+            "peak_rss_mib": sample["peak_rss_mib"],
+        },
+        "command": "python bench/bench_load_exports.py " + " ".join(sys.argv[1:]),
         "load_average_at_start": round(load_average, 2),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"load_exports_{args.rows}.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    (RESULTS / "load_exports.json").write_text(json.dumps(result, indent=2, ensure_ascii=False)
+                                               + "\n")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        sys.path.insert(0, str(REPO))
-        child(sys.argv[2], sys.argv[3])
-    elif len(sys.argv) == 4 and sys.argv[1] == "--child-tree":
-        sys.path.insert(0, str(REPO))
-        child_tree(sys.argv[2], sys.argv[3])
+    sys.path.insert(0, str(REPO))
+    if len(sys.argv) == 5 and sys.argv[1] == "--load":
+        child_load(*sys.argv[2:])
+    elif len(sys.argv) == 5 and sys.argv[1] == "--baseline":
+        child_baseline(*sys.argv[2:])
     else:
-        sys.path.insert(0, str(REPO))
         raise SystemExit(main())

@@ -18,7 +18,14 @@ import duckdb
 
 from ingest.exports.headers import AGGREGATE_COUNTS
 from ingest.exports.reader import ReadExport
-from ingest.exports.sqlparts import TableRows, cell_sql, data_rows, quote, total_condition
+from ingest.exports.sqlparts import (
+    NAME_FORMS,
+    TableRows,
+    cell_sql,
+    data_rows,
+    quote,
+    total_condition,
+)
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -26,8 +33,9 @@ AGENCY_CODE_RE = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}\b")
 _TITLE_MONTH = re.compile(r"thang\s*(\d{1,2})\s*(?:[/.-]|nam)\s*(\d{4})")
 _TITLE_QUARTER = re.compile(r"quy\s*(iv|iii|ii|i|[1-4])\s*(?:[/.-]|nam)\s*(\d{4})")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-# Titles spell the People's Committee out; the reference names abbreviate it.
-_NAME_FORMS = (("uybannhandan", "ubnd"),)
+# Titles and reference names write these words out or abbreviate them ("UỶ BAN NHÂN DÂN
+# THÀNH PHỐ NHA TRANG", "UBND TP. Nha Trang"): one spelling each, as sqlparts.agency_key_sql.
+_NAME_FORMS = tuple((long.replace(" ", ""), short) for long, short in NAME_FORMS)
 
 # Checks in order; a quarantined row carries the first one it fails.
 REASONS: list[tuple[str, str]] = [

@@ -13,11 +13,16 @@ The same dossier code in several files: the warehouse keeps every row (dbt keeps
 latest status: later partition month, then later event, then higher status code) and the
 load reports how many of the file's dossier codes other files already hold.
 
-A load streams: the file's text table is read by DuckDB, cast and checked in one pass
-into a typed table (rows numbered from their rowid, nothing sorted), and inserted; for a
-large file DuckDB's memory is capped (MEMORY_LIMIT) so the rest spills to disk. Reference
-tables and macros are set up once per connection (sqlparts.connection_state), so a batch of
-small files pays little per file. See bench/README.md for the numbers.
+Files load in batches (load_exports: a month of landed files, or the files given to
+`cchc load-export`), all in one transaction. UTF-8 dossier CSVs of one layout (delimiter,
+title lines, header) are read by one parallel read_csv into one text table, cast and
+checked by one statement into a typed table (rows numbered from their rowid, nothing
+sorted), and inserted by one statement; other files (workbooks, legacy encodings, the
+aggregated form) are read and cast one by one, then written with the rest. Partitions are
+replaced by equality on (agency, month); duplicates across files are found on a narrow key
+column. For a large batch DuckDB's memory is capped (MEMORY_LIMIT) so the rest spills to
+disk. Reference tables and macros are set up once per connection
+(sqlparts.connection_state). See bench/README.md for the numbers.
 """
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ REFERENCE_TABLES = (
 
 # Words agency names are written in several ways ("Ủy ban nhân dân thành phố Nha Trang",
 # "UBND TP. Nha Trang", "UBND TP Nha Trang"): one spelling each in the name key.
-_NAME_FORMS = (("uy ban nhan dan", "ubnd"), ("thanh pho", "tp"), ("thi xa", "tx"),
+NAME_FORMS = (("uy ban nhan dan", "ubnd"), ("thanh pho", "tp"), ("thi xa", "tx"),
                ("thi tran", "tt"))
 
 
@@ -164,7 +164,7 @@ def agency_key_sql(expr: str) -> str:
     differences; the usual abbreviations applied)."""
     key = ("' ' || trim(regexp_replace(strip_accents(replace(lower(" + expr + "), 'đ', 'd')), "
            "'[^a-z0-9]+', ' ', 'g')) || ' '")
-    for long, short in _NAME_FORMS:
+    for long, short in NAME_FORMS:
         key = f"replace({key}, ' {long} ', ' {short} ')"
     return f"trim({key})"
 

@@ -190,3 +190,12 @@ def test_new_version_replaces_the_partition_same_file_skips(con: duckdb.DuckDBPy
     assert con.execute("select count(*) from raw.export_quarantine").fetchone() == (0,)
     assert con.execute("select source_file from raw.load_manifest").fetchall() == [
         (str(tmp_path / "v2.csv"),)]
+
+
+@pytest.mark.parametrize("title", ["UBND TP. NHA TRANG", "ỦY BAN NHÂN DÂN THÀNH PHỐ NHA TRANG",
+                                   "UBND Thanh pho Nha Trang"])
+def test_title_names_the_agency_in_any_of_its_usual_forms(con: duckdb.DuckDBPyConnection,
+                                                          tmp_path: Path, title: str) -> None:
+    result = load_export(con, _write_csv(tmp_path / "bieu.csv", _title(title) + _body()))
+    assert result.partitions == ["000.00.31.H34/2020-03"]
+    assert result.rows_loaded == 3
