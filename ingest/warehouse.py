@@ -159,7 +159,7 @@ RAW_DDL: dict[str, str] = {
         rows_quarantined   integer not null,
         loaded_at          timestamp not null,
         shape              varchar,              -- exports: dossiers | aggregate
-        rows_blank         integer,              -- exports: blank rows skipped (not in rows_read)
+        rows_blank         integer,              -- exports: blank rows, empty lines (not in rows_read)
         rows_total         integer,              -- exports: total rows skipped (not in rows_read)
         total_row_check    varchar,              -- aggregates: JSON per sheet, total row vs sums
         duplicates_across_files integer          -- dossiers: codes other files already loaded

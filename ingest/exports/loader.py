@@ -27,6 +27,7 @@ disk. Reference tables and macros are set up once per connection
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import tempfile
@@ -62,7 +63,7 @@ from ingest.exports.sqlparts import (
     quote,
     reference_tables,
 )
-from ingest.warehouse import file_sha256, transaction
+from ingest.warehouse import transaction
 
 # DuckDB's memory during a load: larger files spill to its temp directory (next to the
 # warehouse file) instead of growing the process (see bench/README.md for the trade-off).
@@ -364,6 +365,7 @@ class _File:
     index: int
     path: Path
     sha: str
+    lines: int = 0  # physical lines (what DuckDB's reader skips when empty is counted here)
     shape: str = ""
     blank: int = 0
     totals: int = 0
@@ -406,7 +408,8 @@ def _read_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File) -> bo
             group.files.append((file, layout))
             return False
         batch.scratch.append(own)
-        layout, _ = read_csv_file(con, layout, own, batch.workdir)
+        layout, rows = read_csv_file(con, layout, own, batch.workdir)
+        file.blank += _empty_lines(con, file, layout, rows, own)
         reads = [layout.read(own)]
     else:
         batch.scratch.append(own)
@@ -416,6 +419,32 @@ def _read_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File) -> bo
         _check_period(file, batch.period)
     _type_file(con, batch, file, reads)
     return True
+
+
+def _fingerprint(path: Path) -> tuple[str, int]:
+    """The file's sha256 and its number of physical lines, in one pass over its bytes."""
+    digest, newlines, last = hashlib.sha256(), 0, b""
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            newlines += block.count(b"\n")
+            last = block
+    return digest.hexdigest(), newlines + (1 if last and not last.endswith(b"\n") else 0)
+
+
+def _empty_lines(con: duckdb.DuckDBPyConnection, file: _File, layout: CsvLayout, rows: int,
+                 table: str, filename: str | None = None) -> int:
+    """Empty lines in a CSV's body, which DuckDB's reader skips without a trace: the lines
+    below the header that are neither a row nor inside a quoted cell of one. (A row of
+    only delimiters is a row: count_rows counts it blank.)"""
+    unread = file.lines - layout.skip - rows
+    if unread <= 0:
+        return 0
+    where = f" where filename = {quote(filename)}" if filename is not None else ""
+    inside = " + ".join(f"coalesce(len(c{i}) - len(replace(c{i}, chr(10), '')), 0)"
+                        for i in range(layout.width))
+    quoted = con.execute(f"select coalesce(sum({inside}), 0) from {table}{where}").fetchone()[0]
+    return max(unread - int(quoted), 0)
 
 
 def _check_period(file: _File, period: str | None) -> None:
@@ -486,13 +515,17 @@ def _type_groups(con: duckdb.DuckDBPyConnection, batch: _Batch,
         files_table = f"{group.table}_files"
         batch.scratch.append(files_table)
         con.execute(f"create or replace temp table {files_table} as select filename, "
-                    f"_file, min(rowid) as _start from {group.table} t join (select "
-                    f"unnest(?::varchar[]) as filename, unnest(?::integer[]) as _file) "
-                    f"using (filename) group by all",
+                    f"_file, min(rowid) as _start, count(*) as _rows from {group.table} t "
+                    f"join (select unnest(?::varchar[]) as filename, unnest(?::integer[]) "
+                    f"as _file) using (filename) group by all",
                     [list(numbers), list(numbers.values())])
+        rows_of = dict(con.execute(f"select _file, _rows from {files_table}").fetchall())
         rows = count_rows(con, group.table, layout.width, numbers)
+        layouts = {f.index: layout for f, layout in group.files}
         for file in files:
             file.blank, file.totals = rows.by_file.get(file.index, (0, 0))
+            file.blank += _empty_lines(con, file, layouts[file.index], rows_of.get(file.index, 0),
+                                       group.table, str(file.path))
         target = f"_export_typed_group_{n}"
         batch.scratch.append(target)
         _build_dossiers(con, layout.read(group.table),
@@ -573,21 +606,21 @@ def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str 
         on_error(path, error)
         outcomes[index] = ExportFailure(str(path), str(error))
 
-    hashed: list[tuple[int, Path, str]] = []
+    hashed: list[tuple[int, Path, str, int]] = []
     for index, path in enumerate(map(Path, paths)):
         if not path.is_file():
             failed(index, path, ExportError(f"{path}: no such file"))
             continue
-        hashed.append((index, path, file_sha256(path)))
-    done = _already_loaded(con, [(path, sha) for _, path, sha in hashed])
+        hashed.append((index, path, *_fingerprint(path)))
+    done = _already_loaded(con, [(path, sha) for _, path, sha, _ in hashed])
     pending: list[_File] = []
     first_of: dict[str, int] = {}  # the same bytes twice in a batch load once
-    for index, path, sha in hashed:
+    for index, path, sha, lines in hashed:
         if sha in done:
             outcomes[index] = replace(done[sha], file=str(path))
         elif sha not in first_of:
             first_of[sha] = index
-            pending.append(_File(index, path, sha))
+            pending.append(_File(index, path, sha, lines))
     if reference_dir is None:
         from ingest.settings import get_settings
 
@@ -616,7 +649,7 @@ def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str 
         finally:
             for name in batch.scratch:
                 con.execute(f"drop table if exists {name}")
-    for index, path, sha in hashed:
+    for index, path, sha, _ in hashed:
         if index not in outcomes:  # a second copy of a file loaded in this batch
             first = outcomes[first_of[sha]]
             outcomes[index] = (replace(first, file=str(path), skipped=True)

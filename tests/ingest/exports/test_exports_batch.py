@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from ingest.exports import ExportError, ExportFailure, ExportLoadResult, load_export, load_exports
+from ingest.exports.encodings import encode
 from ingest.exports.sqlparts import ensure_export_columns
 from ingest.warehouse import RAW_DDL, connect
 from tests.ingest.exports.conftest import SAMPLE_DIR
@@ -152,4 +153,29 @@ def test_a_warehouse_with_the_old_keyed_dossier_table_is_rebuilt_once(tmp_path: 
     ensure_export_columns(con)  # what every load does first: rows of before get their key
     assert con.execute("select dossier_code_key = cast(md5_number('X1') & 9223372036854775807 "
                        "as bigint) from raw.export_dossiers").fetchall() == [(True,)]
+    con.close()
+
+
+def test_empty_lines_in_a_body_are_counted_not_lost(tmp_path: Path) -> None:
+    # DuckDB's CSV reader skips empty lines without a trace; the manifest counts them
+    quoted = '"Q1",1.001234,000.00.31.H34,1,06/03/2020 08:00,09/03/2020,4\n'.replace(
+        '"Q1"', '"Q\n1"')
+    crlf = tmp_path / "a" / "crlf.csv"
+    plain = tmp_path / "b" / "plain.csv"
+    legacy = tmp_path / "c" / "legacy.csv"
+    for path in (crlf, plain, legacy):
+        path.parent.mkdir(parents=True)
+    crlf.write_bytes((HEADER + _row("A1", 1) + "\n" + _row("A2", 2) + "\n\n" + quoted
+                      + "\n").replace("\n", "\r\n").encode("utf-8"))
+    plain.write_text(HEADER + "\n" + _row("B1", 4, agency="000.00.32.H34") + ",,,,,,\n\n",
+                     encoding="utf-8")
+    # a legacy-encoded file is read on its own (transcoded first): counted the same way
+    legacy.write_bytes(encode(HEADER + _row("C1", 5, agency="000.00.05.H34") + "\n"
+                        + _row("C2", 6, agency="000.00.05.H34"), "tcvn3"))
+    con = connect(tmp_path / "w.duckdb")
+    results = load_exports(con, [crlf, plain, legacy])
+    assert [(r.rows_read, r.rows_loaded, r.rows_blank) for r in results] == [
+        (3, 3, 4), (1, 1, 3), (2, 2, 1)]
+    assert con.execute("select count(*) from raw.export_dossiers").fetchone() == (6,)
+    assert con.execute("select sum(rows_blank) from raw.load_manifest").fetchone() == (8,)
     con.close()
