@@ -13,7 +13,10 @@ so that its peak resident memory (VmHWM) is its own:
    database file: what reading the same bytes into a typed table costs without any of
    the loader's work (labels, names, checks, quarantine, manifest, partitions);
 4. **sample tree**: the committed sample (data/samples/exports, hundreds of small files)
-   month by month into a fresh warehouse: its time per file is a load's fixed cost.
+   month by month into a fresh warehouse: its time per file is a load's fixed cost;
+5. **largest XLSX**: a workbook whose parts inflate to just under the limit the loader
+   accepts (XLSX_MAX_INFLATED_MIB), loaded into a fresh warehouse: the peak memory of the
+   worst workbook a load takes.
 
 Writes bench/results/load_exports.json and prints it.
 
@@ -90,6 +93,80 @@ def child_baseline(tree: str, database: str, months: str) -> None:
     print(json.dumps({"months": steps, "column_types": types, "peak_rss_mib": peak_rss_mib()}))
 
 
+XLSX_HEADER = ["Mã hồ sơ", "Mã TTHC", "Tên TTHC", "Mã lĩnh vực", "Tên lĩnh vực", "Đơn vị xử lý",
+               "Kênh thực hiện", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày kết thúc xử lý",
+               "Ngày trả", "Trạng thái hồ sơ", "Được thanh toán trực tuyến", "Phí"]
+XLSX_PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
+    'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="'
+    'application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+    'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="'
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+    'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.worksheet+xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+    'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+    'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.'
+    'openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/>'
+    '</sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="'
+    'http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/></Relationships>',
+}
+
+
+def _xlsx_row(number: int, values: list[str]) -> str:
+    from xml.sax.saxutils import escape
+
+    return f'<row r="{number}">' + "".join(
+        f'<c r="{chr(65 + k)}{number}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
+        for k, v in enumerate(values)) + "</row>"
+
+
+def write_largest_xlsx(path: Path, inflated_mib: int) -> int:
+    """An XLSX of dossier rows whose parts inflate to just under `inflated_mib` (streamed
+    into the zip; written by hand since openpyxl would take minutes). Returns its rows."""
+    import zipfile
+
+    def values(i: int) -> list[str]:
+        return [f"000.00.31.H34-202003-{i:07d}", "1.001234", "Cấp giấy phép xây dựng",
+                "LV01", "Xây dựng", "000.00.31.H34", "1", "01/03/2020 08:00", "05/03/2020",
+                "04/03/2020 10:00", "05/03/2020 09:00", "10", "Không", "0"]
+
+    budget = int(inflated_mib * 2**20 * 0.98) - sum(map(len, XLSX_PARTS.values())) - 4096
+    rows = budget // len(_xlsx_row(9_999_999, values(9_999_999)).encode())
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in XLSX_PARTS.items():
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://'
+                        b'schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            sheet.write(_xlsx_row(1, XLSX_HEADER).encode())
+            for start in range(0, rows, 10_000):
+                sheet.write("".join(_xlsx_row(i + 2, values(i + 1))
+                                    for i in range(start, min(start + 10_000, rows))).encode())
+            sheet.write(b"</sheetData></worksheet>")
+    return rows
+
+
+def child_xlsx(workbook: str, warehouse: str) -> None:
+    """Load one workbook into a fresh warehouse: rows, seconds, peak RSS."""
+    from ingest.exports import load_export
+    from ingest.warehouse import connect
+
+    con = connect(Path(warehouse))
+    started = time.perf_counter()
+    result = load_export(con, Path(workbook))
+    seconds = round(time.perf_counter() - started, 2)
+    con.close()
+    print(json.dumps({"rows": result.rows_read, "rows_loaded": result.rows_loaded,
+                      "seconds": seconds, "peak_rss_mib": peak_rss_mib()}))
+
+
 def _run_child(*args: str) -> dict:
     proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
                           cwd=REPO)
@@ -110,6 +187,7 @@ def main() -> int:
                         help="tree of small exports for the per-file cost")
     args = parser.parse_args()
     from ingest.exports.loader import MEMORY_LIMIT
+    from ingest.exports.reader import XLSX_MAX_INFLATED_MIB
 
     load_average = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="cchc-bench-") as tmp:
@@ -135,6 +213,12 @@ def main() -> int:
         sample = _run_child("--load", str(args.samples), str(Path(tmp) / "sample.duckdb"),
                             ",".join(months_of(args.samples)))
         csv_mib = round(sum(p.stat().st_size for p in tree.glob("*/*/*.csv")) / 2**20, 1)
+        print("the largest XLSX the inflate limit accepts ...", file=sys.stderr)
+        workbook = Path(tmp) / "largest.xlsx"
+        xlsx_rows = write_largest_xlsx(workbook, XLSX_MAX_INFLATED_MIB)
+        xlsx_mib = round(workbook.stat().st_size / 2**20, 1)
+        xlsx = _run_child("--xlsx", str(workbook), str(Path(tmp) / "xlsx.duckdb"))
+        assert xlsx["rows"] == xlsx_rows, xlsx
     steps = load["months"] + twelfth["months"]
     load_seconds, base_seconds = _total(steps), _total(baseline["months"])
     sample_files = sum(s["files"] for s in sample["months"])
@@ -161,6 +245,9 @@ def main() -> int:
         "months": steps,
         "baseline_months": baseline["months"],
         "baseline_column_types": baseline["column_types"],
+        "largest_xlsx": {"inflated_limit_mib": XLSX_MAX_INFLATED_MIB, "rows": xlsx["rows"],
+                         "size_on_disk_mib": xlsx_mib, "seconds": xlsx["seconds"],
+                         "peak_rss_mib": xlsx["peak_rss_mib"]},
         "sample_tree": {
             "files": sample_files,
             "rows": sum(s["rows"] for s in sample["months"]),
@@ -184,6 +271,8 @@ if __name__ == "__main__":
     sys.path.insert(0, str(REPO))
     if len(sys.argv) == 5 and sys.argv[1] == "--load":
         child_load(*sys.argv[2:])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--xlsx":
+        child_xlsx(*sys.argv[2:])
     elif len(sys.argv) == 5 and sys.argv[1] == "--baseline":
         child_baseline(*sys.argv[2:])
     else:

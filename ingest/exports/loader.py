@@ -65,10 +65,11 @@ from ingest.exports.sqlparts import (
 )
 from ingest.warehouse import transaction
 
-# DuckDB's memory during a load: larger files spill to its temp directory (next to the
-# warehouse file) instead of growing the process (see bench/README.md for the trade-off).
+# DuckDB's memory during a load: what does not fit spills to its temp directory (next to
+# the warehouse file) instead of growing the process. With the XLSX inflate limit (reader.
+# XLSX_MAX_INFLATED_MIB) it keeps a load under 1 GiB for the whole process, whatever the
+# files' size on disk (bench/README.md).
 MEMORY_LIMIT = "384MiB"
-MEMORY_LIMIT_FROM_BYTES = 8 << 20  # smaller batches are loaded without touching the setting
 SOURCE_KINDS = {SHAPE_DOSSIERS: "dossiers", SHAPE_AGGREGATE: "aggregates"}
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 AGGREGATE_PERIOD_RE = re.compile(r"^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$")
@@ -590,9 +591,9 @@ def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str 
     form); `reference_dir` holds agencies.csv and procedures.csv (default:
     Settings().reference_dir). A file that cannot be read raises ExportError (nothing of
     the batch is written), or with `on_error` is reported there, left out, and its result
-    is an ExportFailure. `on_progress(i, path)` is called as the i-th file is read. For a
-    batch of MEMORY_LIMIT_FROM_BYTES or more, DuckDB's memory is capped at MEMORY_LIMIT
-    (the rest spills to its temp directory), then set back.
+    is an ExportFailure. `on_progress(i, path)` is called as the i-th file is read.
+    DuckDB's memory is capped at MEMORY_LIMIT during the load (the rest spills to its temp
+    directory), then set back.
     """
     if period is not None and not AGGREGATE_PERIOD_RE.match(period):
         raise ValueError(f"period must be yyyy-mm (or yyyy-Qn for the aggregated form), "
@@ -626,10 +627,8 @@ def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str 
 
         reference_dir = get_settings().reference_dir
     refs = reference_tables(con, reference_dir)
-    size = sum(f.path.stat().st_size for f in pending)
     with tempfile.TemporaryDirectory(prefix="cchc-export-") as workdir, \
-            memory_budget(con, MEMORY_LIMIT if size >= MEMORY_LIMIT_FROM_BYTES else None,
-                          Path(workdir)):
+            memory_budget(con, MEMORY_LIMIT if pending else None, Path(workdir)):
         batch = _Batch(agency, period, refs, Path(workdir))
         try:
             ensure_macros(con, "shared", SHARED_MACROS)

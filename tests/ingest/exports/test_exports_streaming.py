@@ -101,10 +101,9 @@ def test_utf8_head_with_legacy_bytes_later_is_detected_on_the_whole_file(
     assert name == "Đăng ký kết hôn"
 
 
-def test_large_files_load_under_the_memory_cap_and_the_settings_come_back(
+def test_loads_run_under_the_memory_cap_and_the_settings_come_back(
         con: duckdb.DuckDBPyConnection, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "MEMORY_LIMIT_FROM_BYTES", 0)  # every file counts as large
     monkeypatch.setattr(loader, "MEMORY_LIMIT", "64MiB")
     con.execute("set memory_limit = '3GiB'")
     path = tmp_path / "hoso.csv"
