@@ -132,6 +132,7 @@ LABELLED = {"invalid channel": "t_channel", "invalid status": "t_status",
             "unknown agency": "agency_as_read", "ambiguous agency": "agency_as_read"}
 # A row (or one cell) this large is no dossier: it is quarantined, the rows after it load.
 MAX_ROW_BYTES = 1 << 20
+KEPT_CHARS = 4000  # of such a row, the beginning kept in the quarantine
 REASONS: list[tuple[str, str]] = [
     ("row too large", f"_row_bytes > {MAX_ROW_BYTES}"),
     ("missing dossier code", "t_dossier_code is null"),
@@ -292,9 +293,17 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows_sql: 
                 {texts},
                 {cells.unknown_columns} as extra_columns,
                 {cells.has_spare_values} as has_spare_values,
-                {" + ".join(f"coalesce(strlen(c{i}), 0)" for i in range(read.width))} as _row_bytes,
+                _row_bytes,
                 {", ".join(f"c{i}" for i in range(read.width))}
-            from ({rows_sql})
+            from (
+                -- a row too large is quarantined and kept as its beginning: its cells are
+                -- cut before anything copies them (megabytes per cell, under a memory cap)
+                select _file, source_row, _row_bytes, {", ".join(
+                    f"case when _row_bytes > {MAX_ROW_BYTES} then left(c{i}, {KEPT_CHARS}) "
+                    f"else c{i} end as c{i}" for i in range(read.width))}
+                from (select *, {" + ".join(f"coalesce(strlen(c{i}), 0)" for i in range(read.width))}
+                      as _row_bytes from ({rows_sql}))
+            )
         ),
         typed as (
             select
@@ -337,7 +346,7 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows_sql: 
                case when reason is null then null
                     -- a row too large is kept as its size and its beginning
                     when _row_bytes > {MAX_ROW_BYTES} then cast(json_object(
-                        'row_bytes', _row_bytes, 'beginning', left({cells.row_as_read}, 4000))
+                        'row_bytes', _row_bytes, 'beginning', left({cells.row_as_read}, {KEPT_CHARS}))
                         as varchar)
                     else {cells.row_as_read} end as raw_values
         from checked
