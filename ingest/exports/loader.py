@@ -69,7 +69,11 @@ from ingest.warehouse import transaction
 # the warehouse file) instead of growing the process. With the XLSX inflate limit (reader.
 # XLSX_MAX_INFLATED_MIB) it keeps a load under 1 GiB for the whole process, whatever the
 # files' size on disk (bench/README.md).
-MEMORY_LIMIT = "384MiB"
+MEMORY_LIMIT = "512MiB"
+# Files of one layout are read and cast together up to this many bytes of CSV (a file
+# larger than that alone): each such group's text and typed tables then fit in the memory
+# cap instead of spilling (a busy month of a province is about 200-270 MiB).
+GROUP_MAX_BYTES = 256 << 20
 SOURCE_KINDS = {SHAPE_DOSSIERS: "dossiers", SHAPE_AGGREGATE: "aggregates"}
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 AGGREGATE_PERIOD_RE = re.compile(r"^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$")
@@ -88,11 +92,11 @@ TS_FORMATS = [
 MACROS = f"""
 create or replace temp macro cchc_ts(s) as coalesce(
     try_strptime(s, [{", ".join(f"'{f}'" for f in TS_FORMATS)}]),
-    -- Excel serial day numbers (workbook cells typed as numbers), plausible range only
-    case when try_cast(s as double) between 20000 and 80000
-         then timestamp '1899-12-30'
-              + to_microseconds(cast(round(try_cast(s as double) * 86400e6) as bigint))
-    end
+    -- Excel serial day numbers (workbook cells typed as numbers), plausible range only.
+    -- (The number is written once, through a lambda: written twice, DuckDB would compute it
+    -- ahead for every row, not only for the cells no format read.)
+    list_transform([try_cast(s as double)], lambda x: case when x between 20000 and 80000
+        then timestamp '1899-12-30' + to_microseconds(cast(round(x * 86400e6) as bigint)) end)[1]
 );
 -- A due date without a time means "by the end of that day" (a date with a time has a ':').
 create or replace temp macro cchc_due(s) as cchc_ts(s) + case
@@ -389,6 +393,7 @@ class _Group:
 
     table: str
     files: list[tuple[_File, CsvLayout]] = field(default_factory=list)
+    size: int = 0  # bytes of CSV
 
 
 @dataclass
@@ -399,7 +404,8 @@ class _Batch:
     workdir: Path
     typed: list[tuple[str, str]] = field(default_factory=list)  # (shape, temp table)
     scratch: list[str] = field(default_factory=list)  # temp tables to drop at the end
-    groups: dict[tuple, _Group] = field(default_factory=dict)
+    groups: list[_Group] = field(default_factory=list)
+    open_groups: dict[tuple, _Group] = field(default_factory=dict)  # by layout, still filling
 
 
 def _read_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File) -> bool:
@@ -414,8 +420,13 @@ def _read_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File) -> bo
         if file.shape == SHAPE_DOSSIERS and layout.encoding in ("utf-8", "utf-8-sig"):
             key = (layout.delimiter, layout.skip, tuple(layout.found.header.names),
                    tuple(layout.found.header.canonical))
-            group = batch.groups.setdefault(key, _Group(f"_export_group_{len(batch.groups)}"))
+            size = file.path.stat().st_size
+            group = batch.open_groups.get(key)
+            if group is None or group.size + size > GROUP_MAX_BYTES:
+                group = batch.open_groups[key] = _Group(f"_export_group_{len(batch.groups)}")
+                batch.groups.append(group)
             group.files.append((file, layout))
+            group.size += size
             return False
         batch.scratch.append(own)
         layout, rows = read_csv_file(con, layout, own, batch.workdir)
@@ -515,7 +526,7 @@ def _type_groups(con: duckdb.DuckDBPyConnection, batch: _Batch,
                  failed: Callable[[_File, Exception], None]) -> list[_File]:
     """Read, cast and check each group of dossier CSVs; returns the files read."""
     read: list[_File] = []
-    for n, group in enumerate(batch.groups.values()):
+    for n, group in enumerate(batch.groups):
         files = _read_group(con, batch, group, failed)
         if not files:
             continue
