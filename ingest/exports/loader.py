@@ -379,7 +379,7 @@ class _File:
     index: int
     path: Path
     sha: str
-    lines: int = 0  # physical lines (what DuckDB's reader skips when empty is counted here)
+    lines: int = 0  # physical lines: the empty ones, which DuckDB skips, are found from them
     shape: str = ""
     blank: int = 0
     totals: int = 0
@@ -676,41 +676,61 @@ def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str 
     return [outcomes[i] for i in range(len(paths))]
 
 
-def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
-            files: list[_File]) -> list[ExportLoadResult]:
-    """Write the batch's typed rows to raw in one transaction; one result per file."""
-    if not files:
-        return []
-    month = {SHAPE_DOSSIERS: "partition_month", SHAPE_AGGREGATE: "partition_period"}
-    stats: dict[int, dict] = {}
+@dataclass
+class _Stats:
+    """A file's typed rows, counted (over its sheets)."""
+
+    read: int = 0
+    loaded: int = 0
+    parts: set[tuple[str, str]] = field(default_factory=set)  # (agency, month or period)
+    reasons: Counter = field(default_factory=Counter)
+    procedures: Counter = field(default_factory=Counter)  # unknown procedure codes
+
+
+PARTITION_KEY = {SHAPE_DOSSIERS: "partition_month", SHAPE_AGGREGATE: "partition_period"}
+
+
+def _file_stats(con: duckdb.DuckDBPyConnection, batch: _Batch) -> dict[int, _Stats]:
+    """Per file of the batch (by index): its rows read and loaded, partitions, reasons."""
+    stats: dict[int, _Stats] = {}
     for shape, table in batch.typed:
+        month = PARTITION_KEY[shape]
         unknown = ("histogram(procedure_code) filter (where reason is null and procedure_code "
                    "is not null and _procedure_known is null)"
                    if shape == SHAPE_DOSSIERS and batch.refs[1] else "null")
         for file_index, read_n, loaded, parts, reasons, procedures in con.execute(
                 f"select _file, count(*), count(*) filter (where reason is null), "
-                f"list(distinct [partition_agency, {month[shape]}]) filter (where "
-                f"partition_agency is not null and {month[shape]} is not null), "
+                f"list(distinct [partition_agency, {month}]) filter (where "
+                f"partition_agency is not null and {month} is not null), "
                 f"histogram(reason) filter (where reason is not null), {unknown} "
                 f"from {table} group by _file").fetchall():
-            s = stats.setdefault(file_index, {"read": 0, "loaded": 0, "parts": set(),
-                                              "reasons": Counter(), "procedures": Counter()})
-            s["read"] += read_n
-            s["loaded"] += loaded
-            s["parts"].update(tuple(p) for p in parts or [])
-            s["reasons"].update(reasons or {})
-            s["procedures"].update(procedures or {})
+            s = stats.setdefault(file_index, _Stats())
+            s.read += read_n
+            s.loaded += loaded
+            s.parts.update(tuple(p) for p in parts or [])
+            s.reasons.update(reasons or {})
+            s.procedures.update(procedures or {})
+    return stats
+
+
+def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
+            files: list[_File]) -> list[ExportLoadResult]:
+    """Write the batch's typed rows to raw in one transaction; one result per file."""
+    if not files:
+        return []
+    counted = _file_stats(con, batch)
+    stats = {f.index: counted.get(f.index, _Stats()) for f in files}
     # Who keeps each partition: the last file of the batch that covers it (as if the files
     # were loaded one after the other). A file left with none of its partitions is written
     # nowhere, as a file superseded by a later load.
     owner: dict[tuple[str, tuple[str, str]], int] = {}
     for file in files:
-        for part in stats.get(file.index, {}).get("parts", ()):
+        for part in stats[file.index].parts:
             owner[(file.shape, part)] = file.index
-    kept = {f.index: sorted(f"{a}/{k}" for a, k in stats.get(f.index, {}).get("parts", ())
+    kept = {f.index: sorted(f"{a}/{k}" for a, k in stats[f.index].parts
                             if owner[(f.shape, (a, k))] == f.index) for f in files}
-    written = [f for f in files if kept[f.index] or not stats.get(f.index, {}).get("parts")]
-    contested = any(len(kept[f.index]) < len(stats.get(f.index, {}).get("parts", ())) for f in files)
+    written = [f for f in files if kept[f.index] or not stats[f.index].parts]
+    contested = any(len(kept[f.index]) < len(stats[f.index].parts) for f in files)
     con.execute("create or replace temp table _batch_files (_file integer, file_sha256 varchar, "
                 "source_file varchar)")
     con.execute("insert into _batch_files select unnest(?::integer[]), unnest(?::varchar[]), "
@@ -735,11 +755,12 @@ def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
                 con.execute(
                     f"delete from {raw_table} r using _batch_parts p where p.shape = ? "
                     f"and r.partition_agency = p.partition_agency "
-                    f"and r.{month[shape]} = p.partition_key and r.{month[shape]} between ? and ?",
+                    f"and r.{PARTITION_KEY[shape]} = p.partition_key "
+                    f"and r.{PARTITION_KEY[shape]} between ? and ?",
                     [shape, min(keys), max(keys)])
         con.execute("delete from raw.export_quarantine where file_sha256 in "
                     "(select file_sha256 from _batch_files)")
-        _supersede(con, files, owner, stats)
+        _supersede(con, files, owner)
         if any(shape == SHAPE_DOSSIERS for shape, _ in batch.typed):
             duplicates = _duplicates(con, [t for s, t in batch.typed if s == SHAPE_DOSSIERS])
         for shape, table in batch.typed:
@@ -753,7 +774,7 @@ def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
             # then is the join needed)
             owned = (f"join _batch_parts p on p.shape = '{shape}' "
                      f"and p.partition_agency = t.partition_agency "
-                     f"and p.partition_key = t.{month[shape]} and p.owner = t._file "
+                     f"and p.partition_key = t.{PARTITION_KEY[shape]} and p.owner = t._file "
                      if contested else "")
             con.execute(
                 f"insert into {raw_table} ({', '.join(columns)}) select {values} from {table} t "
@@ -766,14 +787,12 @@ def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
         results = []
         for file in files:
-            s = stats.get(file.index) or {"read": 0, "loaded": 0, "parts": set(),
-                                          "reasons": Counter(), "procedures": Counter()}
-            partitions = sorted(f"{a}/{k}" for a, k in s["parts"])
+            s = stats[file.index]
             results.append(ExportLoadResult(
-                str(file.path), file.sha, file.shape, s["read"], s["loaded"],
-                s["read"] - s["loaded"], partitions, False, dict(sorted(s["reasons"].items())),
+                str(file.path), file.sha, file.shape, s.read, s.loaded, s.read - s.loaded,
+                sorted(f"{a}/{k}" for a, k in s.parts), False, dict(sorted(s.reasons.items())),
                 duplicates.get(file.index, 0), file.blank, file.totals, file.checks,
-                dict(sorted(s["procedures"].items()))))
+                dict(sorted(s.procedures.items()))))
         _write_manifest(con, [(r, kept[f.index]) for r, f in zip(results, files, strict=True)
                               if f in written], loaded_at)
     return results
@@ -802,10 +821,9 @@ def _duplicates(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[int, 
 
 
 def _supersede(con: duckdb.DuckDBPyConnection, files: list[_File],
-               owner: dict[tuple[str, tuple[str, str]], int], stats: dict[int, dict]) -> None:
+               owner: dict[tuple[str, tuple[str, str]], int]) -> None:
     """Files loaded before lose the partitions this batch takes over; a file left with none
-    is dropped from the manifest with its quarantined rows. Within the batch, a file whose
-    partitions a later file took keeps only the others in its result."""
+    is dropped from the manifest with its quarantined rows."""
     taken = {(shape, f"{a}/{k}") for shape, (a, k) in owner}
     kinds = {v: k for k, v in SOURCE_KINDS.items()}
     shas = [f.sha for f in files]
