@@ -179,3 +179,21 @@ def test_empty_lines_in_a_body_are_counted_not_lost(tmp_path: Path) -> None:
     assert con.execute("select count(*) from raw.export_dossiers").fetchone() == (6,)
     assert con.execute("select sum(rows_blank) from raw.load_manifest").fetchone() == (8,)
     con.close()
+
+
+def test_duplicates_across_files_count_earlier_files_of_the_batch_and_of_raw(
+        tmp_path: Path) -> None:
+    loaded = tmp_path / "loaded.csv"
+    first = tmp_path / "first.csv"
+    second = tmp_path / "second.csv"
+    loaded.write_text(HEADER + _row("D1", 1, agency="000.00.05.H34"), encoding="utf-8")
+    first.write_text(HEADER + _row("D1", 2) + _row("D2", 3), encoding="utf-8")
+    second.write_text(HEADER + _row("D2", 4, agency="000.00.32.H34")
+                      + _row("D3", 5, agency="000.00.32.H34"), encoding="utf-8")
+    con = connect(tmp_path / "w.duckdb")
+    assert load_exports(con, [loaded])[0].duplicates_across_files == 0
+    results = load_exports(con, [first, second])
+    assert [r.duplicates_across_files for r in results] == [1, 1]  # D1 in raw; D2 in `first`
+    state = _state(con)
+    con.close()
+    assert state == _one_by_one(tmp_path / "single.duckdb", [loaded, first, second])
