@@ -52,7 +52,7 @@ def warehouse_settings():
             uri = Connection.get(POSTGRES_WAREHOUSE_CONN_ID).get_uri()
         except AirflowNotFoundException:
             return settings
-        settings.postgres_dsn = uri.replace("postgres://", "postgresql://", 1)
+        return settings.model_copy(update={"postgres_dsn": uri.replace("postgres://", "postgresql://", 1)})
     return settings
 
 

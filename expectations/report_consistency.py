@@ -1,4 +1,5 @@
-"""The report checks: their SQL, generated from expectations/report_rules.yml, and the
+"""The report checks: their SQL, generated from expectations/report_rules.yml (and the
+`report` ratios of ingest/metric_definitions.yml, where each metric is defined), and the
 list of checks itself (name, severity, query, why), read by both places that run them.
 
 Every query reads `{batch}` (GX's placeholder for marts.fct_report_figures, or for
@@ -24,6 +25,7 @@ from ingest.reports.normalize import read_yaml
 
 RULES_FILE = Path(__file__).with_name("report_rules.yml")
 CATALOG_FILE = Path(__file__).resolve().parent.parent / "ingest" / "reports" / "report_metrics.yml"
+DEFINITIONS_FILE = Path(__file__).resolve().parent.parent / "ingest" / "metric_definitions.yml"
 
 QUALIFIER_COLUMNS = {
     "level": "level_code",
@@ -52,6 +54,13 @@ COUNT_TOLERANCE = ("case when coalesce({alias}printed_decimals, 0) < 0"
 @cache
 def rules() -> dict:
     return read_yaml(RULES_FILE)
+
+
+@cache
+def report_ratios() -> dict:
+    """Percent metric -> {numerator, denominator} as the metric definitions give them."""
+    definitions = read_yaml(DEFINITIONS_FILE)["metrics"]
+    return {code: spec["report"] for code, spec in definitions.items() if "report" in spec}
 
 
 @cache
@@ -177,7 +186,7 @@ def _complete_sql(dimension: str) -> str:
 
 def _ratio_rules() -> list[tuple[str, str, str | None, str | None]]:
     """(percent, numerator, denominator metric or None for "x/y", denominator kind)."""
-    listed = rules()["ratios"]
+    listed = report_ratios()
     result = []
     for metric in catalog_metrics():
         if not metric.endswith("_pct"):

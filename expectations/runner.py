@@ -21,8 +21,8 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 import sqlalchemy
 from great_expectations.core.run_identifier import RunIdentifier
-from great_expectations.execution_engine import sqlalchemy_execution_engine as gx_sql_engine
 
+from expectations.gx_duckdb import persist_duckdb_connections
 from expectations.results import REGISTER_COLUMNS
 from expectations.results import findings as _findings
 from expectations.results import metrics_in as _metrics_in
@@ -40,20 +40,8 @@ GATE_RUNS_TABLE = "audit.gate_runs"  # one row per gate run: its GX run identifi
 GX_SEVERITY = {"fail": "critical", "warn": "warning"}
 
 
-class _DuckDBDialect(str):
-    """Stands in for a GXSqlDialect member: GX only reads `.value` and compares by name."""
-
-    value = "duckdb"
-
-
-# GX closes its SQLAlchemy connection before reading query results and DuckDB drops
-# them, so checks silently fail (GX issue #11579). Persisting the connection for the
-# duckdb dialect, as GX does for SQLite, makes results correct; tests prove both ways.
-if "duckdb" not in gx_sql_engine._PERSISTED_CONNECTION_DIALECTS:
-    gx_sql_engine._PERSISTED_CONNECTION_DIALECTS = (
-        *gx_sql_engine._PERSISTED_CONNECTION_DIALECTS,
-        _DuckDBDialect("duckdb"),
-    )
+# GX on DuckDB needs one workaround (expectations/gx_duckdb.py).
+persist_duckdb_connections()
 
 
 @dataclass(frozen=True)
@@ -242,10 +230,7 @@ def run_checks(
     into the same file, so the results could not be written back from here.
     """
     settings = settings or get_settings()
-    env = {**os.environ, "CCHC_WAREHOUSE": str(settings.warehouse.resolve()),
-           "CCHC_DBT_TARGET": settings.dbt_target, "CCHC_GX_DIR": str(settings.gx_dir.resolve())}
-    if settings.postgres_dsn:
-        env["CCHC_POSTGRES_DSN"] = settings.postgres_dsn
+    env = {**os.environ, **settings.to_env()}
     suite_names = ",".join(module.TABLE for module in suites)
     gx_run_time = datetime.now(UTC).replace(microsecond=0)
     proc = subprocess.run(

@@ -97,7 +97,7 @@ def run(
 
     settings = get_settings()
     if target is not None:
-        settings.dbt_target = target.value  # airflow_env hands it to the DAGs' tasks
+        settings = settings.model_copy(update={"dbt_target": target.value})  # to the DAGs' tasks
     env = airflow_env(settings)
     log_file = Path(env["AIRFLOW_HOME"]) / "cchc-run.log"
     landed_years, landed_months = landed_periods(settings)

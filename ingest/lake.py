@@ -39,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.warehouse import RAW_DDL, RAW_SCHEMA
+from ingest.warehouse import RAW_DDL, RAW_SCHEMA, quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -219,10 +219,6 @@ def _existing_partitions(lake: str, table: str, depth: int) -> set[str]:
 
 
 # ------------------------------------------------------------------ export
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _export_table(con: duckdb.DuckDBPyConnection, lake: str, table: str, previous: dict,
                   staging: Path, force: bool) -> tuple[TableExport, dict]:
     partitions = PARTITIONS.get(table, ())
@@ -263,12 +259,12 @@ def _export_table(con: duckdb.DuckDBPyConnection, lake: str, table: str, previou
             real = [p for p in changed if counts[p] > 0]
             if real:
                 wanted = ", ".join(
-                    "(" + ", ".join(_quote(v.split("=", 1)[1]) for v in p.split("/")) + ")"
+                    "(" + ", ".join(quote_literal(v.split("=", 1)[1]) for v in p.split("/")) + ")"
                     for p in real
                 )
                 con.execute(
                     f"copy (select * from (select {select_columns}, {keys} from {RAW_SCHEMA}.{table}) "
-                    f"where ({', '.join(names)}) in ({wanted})) to {_quote(str(out))} "
+                    f"where ({', '.join(names)}) in ({wanted})) to {quote_literal(str(out))} "
                     f"(format parquet, partition_by ({', '.join(names)}), "
                     f"filename_pattern 'part-{{uuid}}', overwrite_or_ignore)"
                 )
@@ -278,7 +274,7 @@ def _export_table(con: duckdb.DuckDBPyConnection, lake: str, table: str, previou
                     staged.mkdir(parents=True)
                     con.execute(
                         f"copy (select {select_columns} from {RAW_SCHEMA}.{table} where false) "
-                        f"to {_quote(str(staged / f'part-{uuid.uuid4()}.parquet'))} (format parquet)"
+                        f"to {quote_literal(str(staged / f'part-{uuid.uuid4()}.parquet'))} (format parquet)"
                     )
                 if not staged.is_dir():
                     raise RuntimeError(f"DuckDB did not write partition {table}/{p} as expected")
@@ -287,7 +283,7 @@ def _export_table(con: duckdb.DuckDBPyConnection, lake: str, table: str, previou
             out.mkdir(parents=True)
             con.execute(
                 f"copy (select {select_columns} from {RAW_SCHEMA}.{table}) "
-                f"to {_quote(str(out / f'part-{uuid.uuid4()}.parquet'))} (format parquet)"
+                f"to {quote_literal(str(out / f'part-{uuid.uuid4()}.parquet'))} (format parquet)"
             )
             _replace_folder(lake, out, f"{RAW_SCHEMA}/{table}")
         result.written = changed
@@ -350,7 +346,7 @@ def load_spark_marts(con: duckdb.DuckDBPyConnection, spark_warehouse: str | Path
                 files = [p for p in folder.rglob("*.parquet") if not _hidden(p.relative_to(folder))]
                 if not files:
                     raise RuntimeError(f"no Parquet files for {schema}.{table} under {folder}")
-                parquet = (f"read_parquet({_quote(str(folder / '**' / '*.parquet'))}, "
+                parquet = (f"read_parquet({quote_literal(str(folder / '**' / '*.parquet'))}, "
                            "hive_partitioning = true, hive_types_autocast = false, union_by_name = true)")
                 present = [c for (c,) in con.execute(
                     f"select column_name from (describe select * from {parquet})").fetchall()]
@@ -359,10 +355,11 @@ def load_spark_marts(con: duckdb.DuckDBPyConnection, spark_warehouse: str | Path
                 columns = ", ".join(f'"{c}"' for c in ordered)
                 con.execute(f"create or replace table {schema}.{table} as select {columns} from {parquet}")
                 if node["description"]:
-                    con.execute(f"comment on table {schema}.{table} is {_quote(node['description'])}")
+                    con.execute(f"comment on table {schema}.{table} is {quote_literal(node['description'])}")
                 for column, description in node["columns"].items():
                     if description and column in present:
-                        con.execute(f'comment on column {schema}.{table}."{column}" is {_quote(description)}')
+                        con.execute(f'comment on column {schema}.{table}."{column}" '
+                                    f"is {quote_literal(description)}")
                 counts[table] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
         except BaseException:
             con.execute("rollback")

@@ -40,15 +40,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
     for key, value in defaults.items():
         env.setdefault(key, value)
     # The DAG tasks read the same settings as this process.
-    env["CCHC_WAREHOUSE"] = str(settings.warehouse.resolve())
-    env["CCHC_SERVING"] = str(settings.serving.resolve())
-    env["CCHC_LANDING"] = str(settings.landing.resolve())
-    env["CCHC_DBT_PROJECT_DIR"] = str(settings.dbt_project_dir.resolve())
-    env["CCHC_GX_DIR"] = str(settings.gx_dir.resolve())
-    env["CCHC_DBT_TARGET"] = settings.dbt_target
-    if settings.postgres_dsn:
-        env["CCHC_POSTGRES_DSN"] = settings.postgres_dsn
-    return env
+    return {**env, **settings.to_env()}
 
 
 def _airflow(args: list[str], env: dict[str, str], log_file: Path) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.settings import Settings
+from ingest.warehouse import quote_literal
 
 log = logging.getLogger(__name__)
 
@@ -130,16 +131,12 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> N
         "select comment from duckdb_tables() where database_name = 'src' and schema_name = ? "
         "and table_name = ?", [schema, table]).fetchone()
     if table_comment and table_comment[0]:
-        con.execute(f"comment on table {schema}.{table} is {_quote(table_comment[0])}")
+        con.execute(f"comment on table {schema}.{table} is {quote_literal(table_comment[0])}")
     for column, comment in con.execute(
         "select column_name, comment from duckdb_columns() where database_name = 'src' "
         "and schema_name = ? and table_name = ? and comment is not null and comment <> ''",
         [schema, table]).fetchall():
-        con.execute(f'comment on column {schema}.{table}."{column}" is {_quote(comment)}')
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+        con.execute(f'comment on column {schema}.{table}."{column}" is {quote_literal(comment)}')
 
 
 def _build_release_file(settings: Settings, release_id: str, path: Path) -> None:
@@ -160,7 +157,8 @@ def _build_release_file(settings: Settings, release_id: str, path: Path) -> None
             tables[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
         if ("audit", "discrepancy_register") in rows:
             con.execute(REGISTER_MART, [release_id])
-            con.execute(f"comment on table marts.rpt_discrepancy_register is {_quote(REGISTER_COMMENT)}")
+            con.execute("comment on table marts.rpt_discrepancy_register "
+                        f"is {quote_literal(REGISTER_COMMENT)}")
             tables["marts.rpt_discrepancy_register"] = con.execute(
                 "select count(*) from marts.rpt_discrepancy_register").fetchone()[0]
 

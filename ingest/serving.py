@@ -105,10 +105,22 @@ def shell(con: duckdb.DuckDBPyConnection, console: Console, interactive: bool | 
     return failed
 
 
-def serve_docs(sites: dict[str, Path], port: int, console: Console) -> None:
-    """Serve each site under /<name>/ on 127.0.0.1 (the sites are static HTML)."""
+def serve_static(root: Path, port: int, console: Console, what: str) -> None:
+    """Serve the static files under `root` on 127.0.0.1:`port` until Ctrl-C."""
     import functools
     import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root.resolve()))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        console.print(f"Serving {what} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+def serve_docs(sites: dict[str, Path], port: int, console: Console) -> None:
+    """Serve each site under /<name>/ on 127.0.0.1 (the sites are static HTML)."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="cchc-docs-") as root:
@@ -120,10 +132,4 @@ def serve_docs(sites: dict[str, Path], port: int, console: Console) -> None:
         (Path(root) / "index.html").write_text(
             "<!doctype html><meta charset=utf-8><title>CCHC docs</title><h1>CCHC warehouse docs</h1>"
             f"<ul>{''.join(links)}</ul>", encoding="utf-8")
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
-        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-            console.print(f"Serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                pass
+        serve_static(Path(root), port, console, "the docs")

@@ -1,8 +1,12 @@
-"""Every setting in one place, read from the environment (prefix CCHC_) or `.env`."""
+"""Every setting in one place, read from the environment (prefix CCHC_) or `.env`.
+
+Settings are frozen: a variant is `settings.model_copy(update={...})`, and child processes
+(Airflow tasks, dbt, the GX runner) get them all through `settings.to_env()`."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,7 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="CCHC_", env_file=REPO_ROOT / ".env", extra="ignore"
+        env_prefix="CCHC_", env_file=REPO_ROOT / ".env", extra="ignore", frozen=True
     )
 
     # The single-writer DuckDB file that loaders and dbt write.
@@ -49,21 +53,26 @@ class Settings(BaseSettings):
     # warehouse file before it gives up (the DAGs are serialised by the duckdb_writer pool).
     lock_timeout_seconds: float = 600
 
-    @model_validator(mode="after")
-    def _gx_beside_the_warehouse(self) -> Settings:
-        if self.gx_dir is None:
-            self.gx_dir = self.warehouse.parent / "gx"
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _beside_the_warehouse(cls, data: Any) -> Any:
+        """GX's project, the lake and Spark's files default to folders beside the warehouse."""
+        if not isinstance(data, dict):
+            return data
+        folder = Path(data.get("warehouse") or cls.model_fields["warehouse"].default).parent
+        defaults = {"gx_dir": folder / "gx", "lake": str(folder / "lake"), "spark_dir": folder / "spark"}
+        data = {**data, **{key: value for key, value in defaults.items() if data.get(key) is None}}
+        if data.get("spark_warehouse") is None:
+            data["spark_warehouse"] = str(Path(data["spark_dir"]) / "warehouse")
+        return data
 
-    @model_validator(mode="after")
-    def _lake_and_spark_beside_the_warehouse(self) -> Settings:
-        if self.lake is None:
-            self.lake = str(self.warehouse.parent / "lake")
-        if self.spark_dir is None:
-            self.spark_dir = self.warehouse.parent / "spark"
-        if self.spark_warehouse is None:
-            self.spark_warehouse = str(self.spark_dir / "warehouse")
-        return self
+    def to_env(self) -> dict[str, str]:
+        """Every setting as its CCHC_* variable (paths absolute), for child processes."""
+        return {
+            f"CCHC_{name.upper()}": str(value.resolve()) if isinstance(value, Path) else str(value)
+            for name, value in self.model_dump().items()
+            if value is not None
+        }
 
     @property
     def publishes_to_postgres(self) -> bool:

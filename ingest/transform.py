@@ -18,9 +18,7 @@ class TransformError(RuntimeError):
 
 def dbt_env(settings: Settings) -> dict[str, str]:
     """Environment the dbt profile reads (see dbt_project/profiles.yml)."""
-    env = dict(os.environ)
-    env["CCHC_WAREHOUSE"] = str(settings.warehouse.resolve())
-    env["CCHC_DBT_TARGET"] = settings.dbt_target
+    env = {**os.environ, **settings.to_env()}
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     if settings.postgres_dsn:
         dsn = urlparse(settings.postgres_dsn)

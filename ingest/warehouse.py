@@ -218,12 +218,16 @@ def connect(path: Path | str, read_only: bool = False, *, lock_timeout: float = 
     return con
 
 
-# Changes to the raw report tables after their first release (the export tables have
-# theirs in ingest/exports/sqlparts.ADDED_COLUMNS): a warehouse file made before gets them
-# on its next connect. Added columns come last in RAW_DDL, so a migrated table has the
+# Columns added to raw tables after their first release: a warehouse file made before gets
+# them on its next connect. Added columns come last in RAW_DDL, so a migrated table has the
 # same column order as a new one (copy_raw_to_postgres and the lake copy `select *`).
 ADDED_COLUMNS: dict[str, list[str]] = {
     "report_figures": ["q_province varchar", "q_ministry varchar", "q_stat varchar"],
+    "export_dossiers": ["service_level integer", "source_sheet varchar", "dossier_code_key bigint"],
+    "export_aggregates": ["source_sheet varchar"],
+    "export_quarantine": ["source_sheet varchar"],
+    "load_manifest": ["shape varchar", "rows_blank integer", "rows_total integer",
+                      "total_row_check varchar", "duplicates_across_files integer"],
 }
 # (table, column) -> new type: service levels are codes now ("3", "4", "full", "partial",
 # "basic"), no longer numbers; the old integers convert to their text ("3", "4").
@@ -235,6 +239,33 @@ RETYPED_COLUMNS: dict[tuple[str, str], str] = {
 # Tables whose primary key was dropped after their first release (DuckDB cannot drop a
 # constraint in place: a warehouse file made before gets the table rebuilt once).
 DROPPED_KEYS = ("export_dossiers",)
+
+
+def _column_specs(table: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of a raw table, in RAW_DDL's order."""
+    specs = []
+    for line in RAW_DDL[table].splitlines():
+        definition = line.split("--")[0].strip().rstrip(",")
+        if definition and not definition.lower().startswith(("primary key", "unique")):
+            name, data_type = definition.split()[:2]
+            specs.append((name, data_type.lower()))
+    return specs
+
+
+def raw_columns(table: str) -> list[str]:
+    """The columns of a raw table, in order: the loaders' insert lists."""
+    return [name for name, _ in _column_specs(table)]
+
+
+def raw_column_types(table: str) -> list[str]:
+    """The types of a raw table's columns, in order (varchar, integer, timestamp, ...)."""
+    return [data_type for _, data_type in _column_specs(table)]
+
+
+def quote_literal(text: str) -> str:
+    """A SQL string literal (DuckDB and Postgres): for statements that take no parameters
+    (COMMENT ON, COPY ... TO, table functions' paths)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:

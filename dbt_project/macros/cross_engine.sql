@@ -185,3 +185,23 @@
         '{{ (value | string).replace('\\', '\\\\').replace("'", "\\'") }}'
     {%- endif -%}
 {%- endmacro %}
+
+{#- Incremental strategy of facts replaced by whole partitions (fct_dossier_activity,
+    keyed by source partition month): delete+insert on DuckDB and Postgres, whole
+    partitions on Spark. -#}
+{% macro partition_incremental_strategy() -%}
+    {{ return(adapter.dispatch('partition_incremental_strategy', 'cchc')()) }}
+{%- endmacro %}
+
+{% macro default__partition_incremental_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+
+{% macro spark__partition_incremental_strategy() -%}
+    {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+{#- When this dbt invocation started, as a timestamp literal (the same in every model). -#}
+{% macro run_started_timestamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}

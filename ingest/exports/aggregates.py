@@ -23,9 +23,9 @@ from ingest.exports.sqlparts import (
     TableRows,
     cell_sql,
     data_rows,
-    quote,
     total_condition,
 )
+from ingest.warehouse import quote_literal
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -172,7 +172,7 @@ def build_typed(con: duckdb.DuckDBPyConnection, read: ReadExport, rows: TableRow
             select 1 from _ref_agencies a where a.agency_code = partition_agency
             and coalesce(a.valid_from <= period_end, true)
             and coalesce(a.valid_to >= period_start, true))"""))
-    reason = "case " + " ".join(f"when {cond} then {quote(r)}" for r, cond in reasons) + " end"
+    reason = "case " + " ".join(f"when {cond} then {quote_literal(r)}" for r, cond in reasons) + " end"
     keep = ", ".join(["_file", "source_row", "partition_agency", "partition_period", "period_start",
                       "period_end", "t_field_code as field_code", "t_field_name as field_name",
                       *AGGREGATE_COUNTS, "extra_columns", "source_sheet", "raw_values"])

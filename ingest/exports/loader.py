@@ -40,7 +40,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.exports import aggregates, vocab
-from ingest.exports.headers import AGGREGATE_COUNTS, SHAPE_AGGREGATE, SHAPE_DOSSIERS
+from ingest.exports.headers import SHAPE_AGGREGATE, SHAPE_DOSSIERS
 from ingest.exports.reader import (
     CsvLayout,
     ExportError,
@@ -60,10 +60,9 @@ from ingest.exports.sqlparts import (
     ensure_export_columns,
     ensure_macros,
     memory_budget,
-    quote,
     reference_tables,
 )
-from ingest.warehouse import transaction
+from ingest.warehouse import quote_literal, raw_column_types, raw_columns, transaction
 
 # DuckDB's memory during a load: what does not fit spills to its temp directory (next to
 # the warehouse file) instead of growing the process. With the XLSX inflate limit (reader.
@@ -172,19 +171,11 @@ TEXT_COLUMNS = ["dossier_code", "agency_code", "agency_name", "procedure_code",
                 "procedure_name", "field_code", "field_name"]
 PARSED_COLUMNS = ["channel", "status", "received_at", "due_at", "finished_at", "returned_at",
                   "is_paid_online", "fee_amount", "service_level"]
-DOSSIER_INSERT = ["file_sha256", "source_file", "source_row", "partition_agency",
-                  "partition_month", *TEXT_COLUMNS, *PARSED_COLUMNS[:8], "extra_columns",
-                  "service_level", "source_sheet", "dossier_code_key"]
-AGGREGATE_INSERT = ["file_sha256", "source_file", "source_row", "partition_agency",
-                    "partition_period", "period_start", "period_end", "field_code", "field_name",
-                    *AGGREGATE_COUNTS, "extra_columns", "source_sheet"]
+DOSSIER_INSERT = raw_columns("export_dossiers")
+AGGREGATE_INSERT = raw_columns("export_aggregates")
 EXPORT_SUFFIXES = (".csv", ".xlsx", ".xls")
-MANIFEST_COLUMNS = ["file_sha256", "source_file", "source_kind", "partitions", "rows_read",
-                    "rows_loaded", "rows_quarantined", "loaded_at", "shape", "rows_blank",
-                    "rows_total", "total_row_check", "duplicates_across_files"]
-MANIFEST_TYPES = ["varchar[]", "varchar[]", "varchar[]", "varchar[]", "integer[]", "integer[]",
-                  "integer[]", "timestamp[]", "varchar[]", "integer[]", "integer[]", "varchar[]",
-                  "integer[]"]
+MANIFEST_COLUMNS = raw_columns("load_manifest")
+MANIFEST_TYPES = [f"{data_type}[]" for data_type in raw_column_types("load_manifest")]
 
 
 @dataclass(frozen=True)
@@ -237,7 +228,7 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows_sql: 
     texts = ",\n".join(f"{_text(read, c)} as t_{c}" for c in TEXT_COLUMNS + PARSED_COLUMNS)
     reasons = REASONS + (AGENCY_REASONS if refs[0] else [])
     reason = "case " + " ".join(
-        f"when {cond} then {quote(r)}" + (f" || ': ' || {LABELLED[r]}" if r in LABELLED else "")
+        f"when {cond} then {quote_literal(r)}" + (f" || ': ' || {LABELLED[r]}" if r in LABELLED else "")
         for r, cond in reasons) + " end"
     resolved = {  # the agency as a code, whether the row named it by code or by name
         "agency_code": "agency_code_resolved as agency_code",
@@ -462,7 +453,7 @@ def _empty_lines(con: duckdb.DuckDBPyConnection, file: _File, layout: CsvLayout,
     unread = file.lines - layout.skip - rows
     if unread <= 0:
         return 0
-    where = f" where filename = {quote(filename)}" if filename is not None else ""
+    where = f" where filename = {quote_literal(filename)}" if filename is not None else ""
     inside = " + ".join(f"coalesce(len(c{i}) - len(replace(c{i}, chr(10), '')), 0)"
                         for i in range(layout.width))
     quoted = con.execute(f"select coalesce(sum({inside}), 0) from {table}{where}").fetchone()[0]

@@ -29,7 +29,7 @@ from ingest.exports.encodings import (
     transcode,
 )
 from ingest.exports.headers import FoundHeader, HeaderMap, find_header
-from ingest.exports.sqlparts import quote
+from ingest.warehouse import quote_literal
 
 HEAD_BYTES = 64 * 1024  # enough for title rows plus the header
 HEAD_ROWS = 30  # the header must appear within this many rows
@@ -140,7 +140,7 @@ def _csv_rows(layout: CsvLayout, sources: str, filename: bool = False) -> str:
     """SELECT of the rows below the header as varchar c0..c{width-1} (plus `filename`);
     `sources` is SQL for the file or the list of files."""
     columns = ", ".join(f"'c{i}': 'varchar'" for i in range(layout.width))
-    return (f"select * from read_csv({sources}, delim={quote(layout.delimiter)}, quote='\"', "
+    return (f"select * from read_csv({sources}, delim={quote_literal(layout.delimiter)}, quote='\"', "
             f"escape='\"', header=false, skip={int(layout.skip)}, columns={{{columns}}}, "
             f"auto_detect=false, null_padding=true, max_line_size={MAX_LINE_BYTES}, "
             f"strict_mode=false{', filename=true' if filename else ''})")
@@ -151,7 +151,7 @@ def read_csv_files(con: duckdb.DuckDBPyConnection, layouts: list[CsvLayout], tab
     title lines, header), in file order, with each row's `filename`: one parallel read.
     Raises duckdb.Error when a file needs more care (invalid UTF-8 past its first MiB,
     quoted line breaks): read those one by one with read_csv_file."""
-    sources = "[" + ", ".join(quote(str(layout.source)) for layout in layouts) + "]"
+    sources = "[" + ", ".join(quote_literal(str(layout.source)) for layout in layouts) + "]"
     con.execute(f"create or replace temp table {table} as "
                 f"{_csv_rows(layouts[0], sources, filename=True)}")
 
@@ -182,9 +182,9 @@ class _NotUtf8(Exception):
 
 def _read_one(con: duckdb.DuckDBPyConnection, layout: CsvLayout, table: str, filename: bool,
               append: bool) -> int:
-    rows = _csv_rows(layout, quote(str(layout.source)))
+    rows = _csv_rows(layout, quote_literal(str(layout.source)))
     if filename:
-        rows = f"select {quote(str(layout.path))} as filename, * from ({rows})"
+        rows = f"select {quote_literal(str(layout.path))} as filename, * from ({rows})"
     read = (f"insert into {table} " if append else f"create or replace temp table {table} as ") + rows
     try:
         try:

@@ -13,20 +13,10 @@ from pathlib import Path
 import duckdb
 
 from ingest.exports.headers import aggregate_aliases
+from ingest.warehouse import ensure_raw_schema, quote_literal
 
 _STATE: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict] = (
     weakref.WeakKeyDictionary())
-
-# Columns added to the raw export tables after their first release (see RAW_DDL): an older
-# warehouse file gets them on its next load, appended so the column order matches RAW_DDL.
-ADDED_COLUMNS: dict[str, list[str]] = {
-    "export_dossiers": ["service_level integer", "source_sheet varchar", "dossier_code_key bigint"],
-    "export_aggregates": ["source_sheet varchar"],
-    "export_quarantine": ["source_sheet varchar"],
-    "load_manifest": ["shape varchar", "rows_blank integer", "rows_total integer",
-                      "total_row_check varchar", "duplicates_across_files integer"],
-}
-
 
 def connection_state(con: duckdb.DuckDBPyConnection) -> dict:
     """What this module already set up on a connection (temp macros, reference tables,
@@ -38,13 +28,7 @@ def ensure_export_columns(con: duckdb.DuckDBPyConnection) -> None:
     state = connection_state(con)
     if state.get("columns"):
         return
-    have = set(con.execute(
-        "select table_name || '.' || column_name from duckdb_columns() "
-        "where schema_name = 'raw'").fetchall())
-    for table, columns in ADDED_COLUMNS.items():
-        for column in columns:
-            if (f"{table}.{column.split()[0]}",) not in have:
-                con.execute(f"alter table raw.{table} add column if not exists {column}")
+    ensure_raw_schema(con)  # a connection not opened by warehouse.connect gets the migrations
     # rows loaded before the key existed get it (a scan of one narrow column otherwise)
     con.execute(f"update raw.export_dossiers set dossier_code_key = {dossier_code_key('dossier_code')} "
                 "where dossier_code_key is null")
@@ -57,14 +41,10 @@ def dossier_code_key(sql: str) -> str:
     return f"cast(md5_number({sql}) & 9223372036854775807 as bigint)"
 
 
-def quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def json_object(pairs: list[tuple[str, str]]) -> str:
     if not pairs:
         return "cast(null as varchar)"
-    return "cast(json_object(" + ", ".join(f"{quote(k)}, {v}" for k, v in pairs) + ") as varchar)"
+    return "cast(json_object(" + ", ".join(f"{quote_literal(k)}, {v}" for k, v in pairs) + ") as varchar)"
 
 
 @dataclass(frozen=True)
@@ -137,7 +117,7 @@ def total_condition(width: int) -> str:
     # cheap tests first: a total label starts with t/c and is short; most rows (a dossier
     # code in the first cell, a digit first) fail on their first character
     initials = sorted({label[0] for label in aggregate_aliases().total_labels} | {"t", "c"})
-    firsts = ", ".join(quote(c) for c in sorted({*initials, *(c.upper() for c in initials), " ",
+    firsts = ", ".join(quote_literal(c) for c in sorted({*initials, *(c.upper() for c in initials), " ",
                                                  "\t"}))
     quick = f"(c0 is null or c0 = '' or left(c0, 1) in ({firsts}))"
     cheap = f"length({first}) < 40 and lower(left(strip_accents({first}), 1)) in ('t', 'c')"
@@ -188,7 +168,7 @@ def reference_tables(con: duckdb.DuckDBPyConnection,
         if state.get(table) != signature:
             con.execute(
                 f"create or replace temp table {table} as select {select} "
-                f"from read_csv({quote(str(path))}, header=true, all_varchar=true)")
+                f"from read_csv({quote_literal(str(path))}, header=true, all_varchar=true)")
             if table == "_ref_agencies":
                 # one row per code with its validity periods, for a plain equi-join
                 con.execute(
@@ -232,9 +212,9 @@ def memory_budget(con: duckdb.DuckDBPyConnection, limit: str | None,
     wanted, have = _bytes(limit), _bytes(current)
     lower = wanted is not None and (have is None or have > wanted)
     if lower:
-        con.execute(f"set memory_limit = {quote(limit)}")
+        con.execute(f"set memory_limit = {quote_literal(limit)}")
     if not temp_dir:
-        con.execute(f"set temp_directory = {quote(str(spill_dir))}")
+        con.execute(f"set temp_directory = {quote_literal(str(spill_dir))}")
     try:
         yield
     finally:
@@ -243,7 +223,7 @@ def memory_budget(con: duckdb.DuckDBPyConnection, limit: str | None,
             if current == _default_memory_limit():
                 con.execute("reset memory_limit")
             else:
-                con.execute(f"set memory_limit = {quote(current)}")
+                con.execute(f"set memory_limit = {quote_literal(current)}")
         if not temp_dir:
             con.execute("set temp_directory = ''")
 

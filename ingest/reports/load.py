@@ -31,6 +31,7 @@ _Q_COLUMNS = ("level", "sector", "scope", "unit", "service_level", "group", "rat
               "province", "ministry", "stat")
 
 
+# The order figure rows are built in; the same columns as raw.report_figures (a test checks).
 _FIGURE_COLUMNS = (
     "report_id",
     "figure_seq",
@@ -45,23 +46,9 @@ _FIGURE_COLUMNS = (
     "line",
     "source_text",
 )
-_MENTION_COLUMNS = (
-    "report_id",
-    "mention_seq",
-    "value",
-    "unit",
-    "raw_text",
-    "line",
-    "sentence",
-    "section",
-    "metric",
-)
-
-
-_CHANGE_COLUMNS = (
-    "report_id", "change_seq", "metric", "qualifiers", "value", "delta", "ratio", "ratio_bound",
-    "line", "source_text",
-)
+# Rows are built in the raw tables' column order (ingest/warehouse.py RAW_DDL).
+_MENTION_COLUMNS = warehouse.raw_columns("report_mentions")
+_CHANGE_COLUMNS = warehouse.raw_columns("report_changes")
 
 
 def _change_rows(extraction: ReportExtraction) -> list[tuple[Any, ...]]:

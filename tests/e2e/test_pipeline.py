@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -20,6 +21,7 @@ import pytest
 
 from ingest.warehouse import file_sha256
 from tests.conftest import SAMPLE_REPORT, SAMPLES, pipeline_env
+from tests.dbt.baseline import BASELINES, fingerprint_differences
 
 pytestmark = pytest.mark.slow
 CCHC = str(Path(sys.executable).parent / "cchc")
@@ -283,6 +285,26 @@ def test_rerun_gives_the_same_marts(pipeline: dict) -> None:
     with duckdb.connect(str(pipeline["serving"]), read_only=True) as con:
         manifest_files = con.execute("select count(*) from marts.fct_dossiers").fetchone()
     assert manifest_files == (expected_from_csv()["dossiers"],)
+
+
+def test_release_is_the_one_recorded_before_the_semantic_core(pipeline: dict) -> None:
+    """Issue 15 moved every mart onto fct_dossier_activity and the metric definitions: the
+    marts, the gate's results and the dashboard's numbers are those recorded from the
+    release before (tests/dbt/fixtures), but for the differences baseline.py lists."""
+    recorded = json.loads((BASELINES / "release_baseline_sample.json").read_text())
+    assert fingerprint_differences(recorded, pipeline["serving"]) == []
+
+
+def test_a_changed_mart_value_is_a_difference(pipeline: dict, tmp_path: Path) -> None:
+    recorded = json.loads((BASELINES / "release_baseline_sample.json").read_text())
+    altered = tmp_path / "altered.duckdb"
+    shutil.copy(pipeline["serving"], altered)
+    with duckdb.connect(str(altered)) as con:
+        con.execute("update marts.rpt_agency_monthly_performance set dossiers_late = dossiers_late + 1 "
+                    "where agency_month_id = (select min(agency_month_id) from "
+                    "marts.rpt_agency_monthly_performance)")
+    found = fingerprint_differences(recorded, altered)
+    assert any(line.startswith("mart rpt_agency_monthly_performance") for line in found), found
 
 
 def test_failed_gate_blocks_publishing(pipeline: dict) -> None:

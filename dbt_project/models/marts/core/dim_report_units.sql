@@ -30,14 +30,14 @@ named_agencies as (
 
     select
         agency_id,
-        {{ strip_vietnamese_diacritics('agency_name') }} as unit_name,
+        agency_name_ascii as unit_name,
         1 as match_priority
     from agencies
     where agency_kind = 'department'
     union all
     select
         agency_id,
-        district_name as unit_name,
+        district_name_ascii as unit_name,
         2 as match_priority
     from agencies
     where agency_kind = 'district_committee'

@@ -208,7 +208,8 @@ final as (
         file_sha256,
         source_file,
         source_row,
-        '{{ invocation_id }}' as dbt_invocation_id
+        '{{ invocation_id }}' as dbt_invocation_id,
+        {{ run_started_timestamp() }} as dbt_updated_at
     from classified
     {{ partition_filter }}
 

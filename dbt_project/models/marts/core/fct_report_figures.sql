@@ -5,6 +5,10 @@
 -- stay as codes with their vocabularies tested. province_name is the province that
 -- issued the report; about_province_name is another province a figure is about (a
 -- ranking or a comparison: "Quang Ninh dat 91,04%"), null for the report's own figures.
+-- is_headline_figure marks the figure for the report's whole scope, the one scorecards
+-- show and reconciliation compares: local scope (the exports cover no vertical agency),
+-- no breakdown by level, sector, unit, service level, group, rating or period, the
+-- whole kind ("all", or none), about the reporting province itself.
 with
 
 figures as (
@@ -46,7 +50,19 @@ final as (
         figures.stat_code,
         figures.qualifiers_json,
         figures.source_line,
-        figures.source_text
+        figures.source_text,
+        coalesce(figures.scope_code, 'local') = 'local'
+        and figures.level_code is null
+        and figures.sector_code is null
+        and figures.unit_name is null
+        and figures.service_level is null
+        and figures.group_code is null
+        and figures.rating_code is null
+        and coalesce(figures.kind_code, 'all') = 'all'
+        and figures.period_code is null
+        and figures.about_province_name is null
+        and figures.ministry_name is null
+        and figures.stat_code is null as is_headline_figure
     from figures
     inner join documents
         on figures.report_id = documents.report_id

@@ -4,9 +4,9 @@
 -- nobody files online shows up with zeros.
 with
 
-dossiers as (
+yearly as (
 
-    select * from {{ ref('int_dossiers_reporting_years') }}
+    select * from {{ ref('int_dossier_activity_summed_by_year') }}
 
 ),
 
@@ -16,26 +16,22 @@ procedures as (
 
 ),
 
-years as (
-
-    select distinct received_reporting_year as reporting_year
-    from dossiers
-    where received_reporting_year is not null
-
-),
-
 intake as (
 
     select
         procedure_id,
-        received_reporting_year as reporting_year,
-        count(*) as dossiers_received,
-        sum(case when is_online then 1 else 0 end) as dossiers_online,
-        sum(case when is_postal then 1 else 0 end) as dossiers_postal,
-        sum(case when has_fee then 1 else 0 end) as dossiers_with_fee,
-        sum(case when is_paid_online then 1 else 0 end) as dossiers_paid_online
-    from dossiers
-    group by procedure_id, received_reporting_year
+        reporting_year,
+        {{ sum_activity_measures() }}
+    from yearly
+    group by procedure_id, reporting_year
+
+),
+
+years as (
+
+    select distinct reporting_year
+    from intake
+    where dossiers_received > 0
 
 ),
 

@@ -3,9 +3,9 @@
 -- catalog offers, and what the yearly report states, side by side.
 with
 
-dossiers as (
+yearly as (
 
-    select * from {{ ref('int_dossiers_reporting_years') }}
+    select * from {{ ref('int_dossier_activity_summed_by_year') }}
 
 ),
 
@@ -29,45 +29,27 @@ dates as (
 
 ),
 
-intake as (
+provinces as (
 
-    select
-        received_reporting_year as reporting_year,
-        count(*) as dossiers_received,
-        sum(case when is_online then 1 else 0 end) as dossiers_online,
-        sum(case when is_postal then 1 else 0 end) as dossiers_postal,
-        sum(case when has_fee then 1 else 0 end) as dossiers_with_fee,
-        sum(case when is_paid_online then 1 else 0 end) as dossiers_paid_online,
-        count(distinct agency_id) as agencies_with_dossiers,
-        count(distinct case when is_online then procedure_id end) as procedures_with_online_dossiers
-    from dossiers
-    where received_reporting_year is not null
-    group by received_reporting_year
+    select * from {{ ref('administrative_units') }}
+    where
+        unit_level = 'province'
+        and unit_name_ascii = '{{ var("province_name") }}'
 
 ),
 
-outcomes as (
+-- Years with dossiers received or finished (a year with dossiers only falling due is
+-- none of the province's business yet).
+exported as (
 
     select
-        finished_reporting_year as reporting_year,
-        sum(case when is_resolved then 1 else 0 end) as dossiers_resolved,
-        sum(case when is_on_time then 1 else 0 end) as dossiers_on_time,
-        sum(case when is_late then 1 else 0 end) as dossiers_late,
-        sum(case when is_returned_or_withdrawn then 1 else 0 end) as dossiers_returned_or_withdrawn
-    from dossiers
-    where finished_reporting_year is not null
-    group by finished_reporting_year
-
-),
-
-falling_due as (
-
-    select
-        due_reporting_year as reporting_year,
-        count(*) as dossiers_due
-    from dossiers
-    where due_reporting_year is not null
-    group by due_reporting_year
+        reporting_year,
+        {{ sum_activity_measures() }},
+        count(distinct case when dossiers_received > 0 then agency_id end) as agencies_with_dossiers,
+        count(distinct case when dossiers_online > 0 then procedure_id end) as procedures_with_online_dossiers
+    from yearly
+    group by reporting_year
+    having sum(dossiers_received) > 0 or sum(dossiers_resolved + dossiers_returned_or_withdrawn) > 0
 
 ),
 
@@ -99,16 +81,7 @@ stated as (
         max(case when metric_id = 'par_index_rank' then figure_value end) as report_par_index_rank
     from figures
     where
-        coalesce(scope_code, 'local') = 'local'
-        and level_code is null
-        and sector_code is null
-        and unit_name is null
-        and service_level is null
-        and kind_code is null
-        and period_code is null
-        and about_province_name is null
-        and ministry_name is null
-        and stat_code is null
+        is_headline_figure
         and province_name = '{{ var("province_name") }}'
     group by report_year
 
@@ -116,9 +89,7 @@ stated as (
 
 years as (
 
-    select reporting_year from intake
-    union
-    select reporting_year from outcomes
+    select reporting_year from exported
     union
     select reporting_year from stated
 
@@ -139,22 +110,14 @@ final as (
 
     select
         '{{ var("province_name") }}-' || cast(years.reporting_year as {{ dbt.type_string() }}) as province_year_id,
-        '{{ var("province_name") }}' as province_name,
+        coalesce(provinces.unit_name, '{{ var("province_name") }}') as province_name,
+        '{{ var("province_name") }}' as province_name_ascii,
         years.reporting_year,
         periods.period_start_date,
         periods.period_end_date,
-        cast(coalesce(intake.dossiers_received, 0) as bigint) as dossiers_received,
-        cast(coalesce(intake.dossiers_online, 0) as bigint) as dossiers_online,
-        cast(coalesce(intake.dossiers_postal, 0) as bigint) as dossiers_postal,
-        cast(coalesce(intake.dossiers_with_fee, 0) as bigint) as dossiers_with_fee,
-        cast(coalesce(intake.dossiers_paid_online, 0) as bigint) as dossiers_paid_online,
-        cast(coalesce(outcomes.dossiers_resolved, 0) as bigint) as dossiers_resolved,
-        cast(coalesce(outcomes.dossiers_on_time, 0) as bigint) as dossiers_on_time,
-        cast(coalesce(outcomes.dossiers_late, 0) as bigint) as dossiers_late,
-        cast(coalesce(outcomes.dossiers_returned_or_withdrawn, 0) as bigint) as dossiers_returned_or_withdrawn,
-        cast(coalesce(falling_due.dossiers_due, 0) as bigint) as dossiers_due,
-        cast(coalesce(intake.agencies_with_dossiers, 0) as bigint) as agencies_with_dossiers,
-        cast(coalesce(intake.procedures_with_online_dossiers, 0) as bigint) as procedures_with_online_dossiers,
+        {{- coalesce_activity_measures('exported') }},
+        cast(coalesce(exported.agencies_with_dossiers, 0) as bigint) as agencies_with_dossiers,
+        cast(coalesce(exported.procedures_with_online_dossiers, 0) as bigint) as procedures_with_online_dossiers,
         cast(catalog.procedures_in_catalog as bigint) as procedures_in_catalog,
         cast(catalog.procedures_online_enabled as bigint) as procedures_online_enabled,
         cast(catalog.procedures_online_payment_enabled as bigint) as procedures_online_payment_enabled,
@@ -172,12 +135,10 @@ final as (
     cross join catalog
     left join periods
         on years.reporting_year = periods.reporting_year
-    left join intake
-        on years.reporting_year = intake.reporting_year
-    left join outcomes
-        on years.reporting_year = outcomes.reporting_year
-    left join falling_due
-        on years.reporting_year = falling_due.reporting_year
+    left join provinces
+        on true
+    left join exported
+        on years.reporting_year = exported.reporting_year
     left join stated
         on years.reporting_year = stated.reporting_year
 

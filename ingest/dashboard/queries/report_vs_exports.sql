@@ -1,0 +1,25 @@
+-- The latest report's figures against the exports, with the metric's label and whether
+-- the difference is beyond the metric's tolerance (as the register lists it).
+with latest_report_year as (
+    select max(report_year) as report_year from marts.rpt_report_vs_exports
+)
+
+select
+    compared.metric_id,
+    coalesce(definitions.label_en, compared.metric_id) as metric_label,
+    compared.figure_unit,
+    compared.report_year,
+    compared.report_value,
+    compared.exports_value,
+    compared.exports_numerator,
+    compared.exports_denominator,
+    compared.difference,
+    compared.tolerance,
+    compared.source_line,
+    not compared.is_within_tolerance as is_listed
+from marts.rpt_report_vs_exports as compared
+inner join latest_report_year
+    on compared.report_year = latest_report_year.report_year
+left join marts.dim_metric_definitions as definitions
+    on compared.metric_id = definitions.metric_id
+order by compared.figure_unit, compared.report_value desc

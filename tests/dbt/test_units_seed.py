@@ -1,0 +1,65 @@
+"""seeds/administrative_units.csv (GSO units with their names as published) is complete
+for the agencies the reference names, and its versions do not overlap."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from collections import defaultdict
+from datetime import date
+
+from tests.conftest import REPO_ROOT
+
+SEEDS = REPO_ROOT / "dbt_project" / "seeds"
+
+
+def _rows(name: str) -> list[dict]:
+    with open(SEEDS / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_khanh_hoa_and_its_nine_districts() -> None:
+    units = _rows("administrative_units.csv")
+    provinces = [u for u in units if u["unit_level"] == "province"]
+    assert [(u["unit_code"], u["unit_name"], u["unit_name_ascii"]) for u in provinces] == [
+        ("56", "Khánh Hòa", "Khanh Hoa")]
+    districts = {u["unit_code"]: u["unit_name"] for u in units if u["unit_level"] == "district"}
+    assert len(districts) == 9
+    assert districts["571"] == "Vạn Ninh" and districts["572"] == "Ninh Hòa"
+    assert all(u["parent_code"] == "56" for u in units if u["unit_level"] == "district")
+    assert all(u["parent_code"] in districts for u in units if u["unit_level"] == "commune")
+
+
+def test_names_are_nfc_and_their_ascii_forms_match() -> None:
+    for unit in _rows("administrative_units.csv"):
+        assert unit["unit_name"] == unicodedata.normalize("NFC", unit["unit_name"])
+        assert unit["unit_name_ascii"].isascii(), unit
+        assert not unit["unit_name"].lower().startswith(unit["unit_type"].lower() + " "), unit
+
+
+def test_every_agency_names_a_unit_valid_when_it_began() -> None:
+    versions = defaultdict(list)
+    for unit in _rows("administrative_units.csv"):
+        versions[unit["unit_code"]].append(unit)
+    units_ascii = {(u["unit_level"], u["unit_name_ascii"]) for vs in versions.values() for u in vs}
+    for agency in _rows("agencies.csv"):
+        assert ("province", agency["province"]) in units_ascii, agency
+        if agency["district"]:
+            assert ("district", agency["district"]) in units_ascii, agency
+        if agency["level"] == "commune" and agency["gso_code"]:
+            began = date.fromisoformat(agency["valid_from"])
+            valid = [u for u in versions[agency["gso_code"]]
+                     if (not u["valid_from"] or date.fromisoformat(u["valid_from"]) <= began)
+                     and (not u["valid_to"] or date.fromisoformat(u["valid_to"]) >= began)]
+            assert len(valid) == 1, agency
+            assert valid[0]["unit_name"].lower() in agency["agency_name"].lower(), (agency, valid)
+
+
+def test_versions_of_a_code_do_not_overlap() -> None:
+    versions = defaultdict(list)
+    for unit in _rows("administrative_units.csv"):
+        versions[unit["unit_code"]].append(unit)
+    for code, rows in versions.items():
+        spans = sorted((r["valid_from"] or "0000", r["valid_to"] or "9999") for r in rows)
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            assert end < start, (code, spans)
