@@ -4,7 +4,7 @@
 
 Renders the sample report's text (data/samples/reports/...) onto A4 page images at
 300 dpi (DejaVu Sans 11 pt, as the OCR tests do), wraps them in an image-only PDF (fpdf2),
-then OCRs it with `ingest.reports.extract._ocr_pdf` in three configurations:
+then OCRs it with `ingest.reports.reading._ocr_pdf` in three configurations:
 
 - original: the code before this benchmark (RGB pages, one after the other, Tesseract's
   OpenMP threads as the environment leaves them);
@@ -31,7 +31,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from ingest.reports.extract import _ocr_env, _ocr_pdf, extract_text
+from ingest.reports.extract import extract_text
+from ingest.reports.reading import _ocr_env, _ocr_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "ocr.json"

@@ -64,7 +64,7 @@ UNKNOWN = "unknown"      # anything else: Airflow's retries apply (a bug or an o
 # The project's "the input is wrong" exceptions, by module: the module is imported only
 # if it raised, so classifying never imports Great Expectations or the loaders.
 _BAD_DATA_CLASSES = (
-    ("ingest.reports.extract", "ReportError"),
+    ("ingest.reports.model", "ReportError"),
     ("ingest.exports.reader", "ExportError"),
     ("expectations.runner", "GateFailed"),
 )

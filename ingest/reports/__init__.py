@@ -1,13 +1,7 @@
 """Yearly CCHC reports: report text -> typed figures and mentions -> raw warehouse tables."""
 
-from ingest.reports.extract import (
-    Figure,
-    Mention,
-    ReportError,
-    ReportExtraction,
-    extract_report,
-    extract_text,
-)
+from ingest.reports.extract import extract_report, extract_text
+from ingest.reports.model import Figure, Mention, ReportError, ReportExtraction
 
 # The loader imports duckdb and pandas; extracting or checking a report does not need
 # them, so `landed_reports` and `load_report` are imported on first use (PEP 562).

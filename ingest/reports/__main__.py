@@ -13,7 +13,8 @@ import logging
 import sys
 from pathlib import Path
 
-from ingest.reports.extract import ReportError, extract_report
+from ingest.reports.extract import extract_report
+from ingest.reports.model import ReportError
 
 
 def main(argv: list[str] | None = None) -> int:

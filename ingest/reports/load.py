@@ -16,11 +16,8 @@ from typing import Any
 import duckdb
 
 from ingest import warehouse
-from ingest.reports.extract import (
-    ReportError,
-    ReportExtraction,
-    extract_report,
-)
+from ingest.reports.extract import extract_report
+from ingest.reports.model import ReportError, ReportExtraction
 
 RAW = warehouse.RAW_SCHEMA
 # What the landing zone accepts; the extractor knows more spellings (.jpeg, .tiff).

@@ -15,7 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.reports.extract import extract_text, read_report_text
+from ingest.reports.extract import extract_text
+from ingest.reports.reading import read_report_text
 
 DEFAULTS = {"scope": "local"}
 DOCUMENT_METRICS = {"report_year", "report_issued_date", "report_number"}

@@ -137,7 +137,7 @@ def test_broken_pdf_is_a_clear_error(tmp_path: Path) -> None:
 def test_ocr_pages_join_into_paragraphs() -> None:
     """A page that ends mid-sentence continues on the next; one that ends a sentence ends
     its paragraph (Tesseract ends every page with a line break of its own)."""
-    from ingest.reports.extract import join_pages
+    from ingest.reports.reading import join_pages
 
     assert join_pages(["co quan (20/21\n", "UBND cap huyen).\n", "II. MOT\n"]) == (
         "co quan (20/21\nUBND cap huyen).\n\nII. MOT\n")
