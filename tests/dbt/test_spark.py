@@ -74,11 +74,12 @@ def folder_state(root: Path) -> dict[str, tuple]:
 
 
 def spark_table_fingerprint(folder: Path) -> tuple:
-    """Row count and order-independent hash of a Spark table's Parquet (run id aside)."""
+    """Row count and order-independent hash of a Spark table's Parquet (which run wrote a
+    row, and when, aside)."""
     with duckdb.connect() as con:
         return con.execute(
-            "select count(*), bit_xor(hash(t)) from (select * exclude (dbt_invocation_id) from "
-            f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)) as t").fetchone()
+            "select count(*), bit_xor(hash(t)) from (select * exclude (dbt_invocation_id, dbt_updated_at) "
+            f"from read_parquet('{folder}/**/*.parquet', hive_partitioning = true)) as t").fetchone()
 
 
 @dataclass

@@ -212,3 +212,22 @@ def test_release_without_a_mart_names_it_and_says_to_run_the_pipeline(tmp_path: 
         con.execute("create table marts.dim_agencies (agency_id varchar)")
     with pytest.raises(DashboardError, match=r"rpt_agency_monthly_performance.*`cchc run`"):
         build_dashboard(serving, tmp_path / "out")
+
+
+def test_queries_read_marts_only_and_rates_come_from_the_definitions(serving: Path) -> None:
+    """Every table a dashboard query names is a mart; every rate is written {rate:<metric>}
+    and resolves to the metric's numerator over its denominator as the release defines it."""
+    from ingest.dashboard import queries
+
+    for sql_file in sorted(queries.QUERIES.glob("*.sql")):
+        sql = sql_file.read_text(encoding="utf-8")
+        named = set(re.findall(r"\b(?:from|join)\s+([a-z_]+\.[a-z_0-9]+)", sql, re.IGNORECASE))
+        assert named and all(table.startswith("marts.") for table in named), (sql_file.name, named)
+        assert "/ nullif(" not in sql, f"{sql_file.name} derives a rate itself: use {{rate:<metric>}}"
+    with queries.open_release(serving) as con:
+        resolved = queries._rates(
+            con, "select {rate:dossiers_late_pct} from marts.rpt_agency_monthly_performance")
+        assert resolved == ("select 100.0 * sum(dossiers_late) / nullif(sum(dossiers_resolved), 0) "
+                            "from marts.rpt_agency_monthly_performance")
+        with pytest.raises(DashboardError, match="no rate dossiers_lost_pct"):
+            queries._rates(con, "select {rate:dossiers_lost_pct}")

@@ -8,7 +8,7 @@ select
     numerator,
     denominator,
     cast(points as double) as points,
-    100.0 * numerator / nullif(denominator, 0) as achieved_rate
+    metric_value as achieved_rate
 from marts.rpt_decision_766_indicators
 where reporting_year = $year
 order by indicator_group, indicator_code

@@ -41,6 +41,7 @@ final as (
         cast(indicators.full_points_share as decimal(6, 4)) as full_points_share,
         cast(metrics.numerator as bigint) as numerator,
         cast(metrics.denominator as bigint) as denominator,
+        metrics.metric_value,
         case
             when metrics.denominator > 0
                 then cast(

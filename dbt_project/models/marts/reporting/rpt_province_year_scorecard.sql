@@ -22,10 +22,9 @@ figures as (
 
 ),
 
-dates as (
+periods as (
 
-    select * from {{ ref('dim_dates') }}
-    where not is_unknown
+    select * from {{ ref('int_dates_grouped_by_reporting_year') }}
 
 ),
 
@@ -92,17 +91,6 @@ years as (
     select reporting_year from exported
     union
     select reporting_year from stated
-
-),
-
-periods as (
-
-    select
-        reporting_year,
-        min(reporting_period_start_date) as period_start_date,
-        max(reporting_period_end_date) as period_end_date
-    from dates
-    group by reporting_year
 
 ),
 

@@ -30,21 +30,9 @@ definitions as (
 
 ),
 
-dates as (
-
-    select * from {{ ref('dim_dates') }}
-    where not is_unknown
-
-),
-
 reporting_years as (
 
-    select
-        reporting_year,
-        min(reporting_period_start_date) as period_start_date,
-        max(reporting_period_end_date) as period_end_date
-    from dates
-    group by reporting_year
+    select * from {{ ref('int_dates_grouped_by_reporting_year') }}
 
 ),
 
