@@ -9,3 +9,16 @@
     file_sha256 asc,
     source_row asc
 {%- endmacro %}
+
+{#- Every raw row of `relation` with its dossier's row count and its rank among them
+    (1 = the latest state, dossier_state_order): the one ranking both models use. -#}
+{% macro ranked_dossier_rows(relation) -%}
+    select
+        *,
+        count(*) over (partition by dossier_code) as source_row_count,
+        row_number() over (
+            partition by dossier_code
+            order by {{ dossier_state_order() }}
+        ) as state_rank
+    from {{ relation }}
+{%- endmacro %}

@@ -12,14 +12,7 @@ dossier_rows as (
 
 ranked as (
 
-    select
-        *,
-        count(*) over (partition by dossier_code) as source_row_count,
-        row_number() over (
-            partition by dossier_code
-            order by {{ dossier_state_order() }}
-        ) as state_rank
-    from dossier_rows
+    {{ ranked_dossier_rows('dossier_rows') }}
 
 ),
 

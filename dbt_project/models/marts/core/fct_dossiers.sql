@@ -85,14 +85,7 @@ candidate_rows as (
 
 ranked as (
 
-    select
-        *,
-        count(*) over (partition by dossier_code) as source_row_count,
-        row_number() over (
-            partition by dossier_code
-            order by {{ dossier_state_order() }}
-        ) as state_rank
-    from candidate_rows
+    {{ ranked_dossier_rows('candidate_rows') }}
 
 ),
 
