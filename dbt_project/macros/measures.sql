@@ -20,6 +20,13 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- `alias.m` for each activity measure, comma-separated. -#}
+{% macro prefixed_activity_measures(alias) -%}
+    {%- for measure in var('activity_measures') -%}
+    {{ alias }}.{{ measure }}{{ ',\n        ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
 {#- One row per key and measure: (keys..., measure_id, measure_value) from a wide CTE. -#}
 {% macro unpivot_measures(relation, key_columns, measures) -%}
     {%- for measure in measures %}

@@ -47,8 +47,8 @@ communes as (
         on
             agencies.gso_code = units.unit_code
             and units.unit_level = 'commune'
-            and (units.valid_from is null or units.valid_from <= agencies.valid_from)
-            and (units.valid_to is null or units.valid_to >= agencies.valid_from)
+            and (units.valid_from is null or agencies.valid_from >= units.valid_from)
+            and (units.valid_to is null or agencies.valid_from <= units.valid_to)
     where agencies.level = 'commune'
 
 ),

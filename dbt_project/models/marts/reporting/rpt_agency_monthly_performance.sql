@@ -41,9 +41,7 @@ final as (
         agencies.district_name,
         agencies.district_name_ascii,
         monthly.month_date,
-        {%- for measure in var('activity_measures') %}
-        monthly.{{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ prefixed_activity_measures('monthly') }}
     from monthly
     inner join agencies
         on monthly.agency_id = agencies.agency_id
