@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ingest import warehouse
 from ingest.exports import landed_exports, load_exports
+from ingest.exports.sampling import declared_sample_fractions
 from ingest.reports import ReportError, extract_report, landed_reports, load_report
 from ingest.settings import Settings, get_settings
 from ingest.transform import dbt_target_path, run_dbt
@@ -77,10 +78,12 @@ def load_exports_for_month(month: str, settings: Settings | None = None) -> list
     if not paths:
         log.warning("no exports landed under %s/*/%s", settings.exports_landing, month)
         return []
+    scales = declared_sample_fractions(settings.exports_landing)
     with warehouse.connect(settings.warehouse) as con:
         results = load_exports(
             con, paths, on_progress=lambda i, path: log.info("[%d/%d] reading %s", i + 1,
-                                                             len(paths), path))
+                                                             len(paths), path),
+            sample_fractions=scales)
     for result in results:
         log.info("loaded export %s", result.to_json())
     return [result.to_json() for result in results]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.release_docs import comment_release_tables
 from ingest.settings import Settings
 from ingest.warehouse import quote_literal
 
@@ -34,35 +35,6 @@ log = logging.getLogger(__name__)
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # What goes to Postgres for BI: the marts (dimensions, facts, reports, the register).
 POSTGRES_SCHEMAS = ("marts",)
-
-REGISTER_MART = """
-create table marts.rpt_discrepancy_register as
-with reports as (
-    select distinct report_id, province_name, report_year from src.marts.fct_report_figures
-)
-select
-    register.check_name,
-    register.severity,
-    register.suite,
-    reports.province_name,
-    reports.report_year,
-    register.metrics,
-    register.expected,
-    register.observed,
-    register.difference,
-    register.tolerance,
-    register.source_lines,
-    register.message,
-    register.report_id
-from src.audit.discrepancy_register as register
-left join reports on register.report_id = reports.report_id
-where register.run_id = ?
-order by register.severity, register.check_name, register.metrics
-"""
-REGISTER_COMMENT = (
-    "One row per finding of a failed report check in this release: a report figure that "
-    "disagrees with another figure or with what the exports add up to, by how much, where."
-)
 
 RELEASE_DDL = """
 create table meta.release (
@@ -156,11 +128,9 @@ def _build_release_file(settings: Settings, release_id: str, path: Path) -> None
             _copy_comments(con, schema, table)
             tables[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
         if ("audit", "discrepancy_register") in rows:
-            con.execute(REGISTER_MART, [release_id])
-            con.execute("comment on table marts.rpt_discrepancy_register "
-                        f"is {quote_literal(REGISTER_COMMENT)}")
-            tables["marts.rpt_discrepancy_register"] = con.execute(
-                "select count(*) from marts.rpt_discrepancy_register").fetchone()[0]
+            from expectations.register import build_register_mart
+
+            tables["marts.rpt_discrepancy_register"] = build_register_mart(con, release_id)
 
         con.execute("create schema meta")
         has = {f"{schema}.{table}" for schema, table in con.execute(
@@ -190,6 +160,7 @@ def _build_release_file(settings: Settings, release_id: str, path: Path) -> None
             "insert into meta.release values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [release_id, datetime.now(UTC).replace(tzinfo=None), _dbt_invocation_id(settings),
              *gate, *checks, files, source_rows, json.dumps(tables)])
+        comment_release_tables(con)
         con.execute("checkpoint")
 
 

@@ -162,7 +162,8 @@ RAW_DDL: dict[str, str] = {
         rows_blank         integer,              -- exports: blank rows, empty lines (not in rows_read)
         rows_total         integer,              -- exports: total rows skipped (not in rows_read)
         total_row_check    varchar,              -- aggregates: JSON per sheet, total row vs sums
-        duplicates_across_files integer          -- dossiers: codes other files already loaded
+        duplicates_across_files integer,         -- dossiers: codes other files already loaded
+        sample_fraction    double                -- exports declared a sample of this fraction; null: full
     """,
 }
 
@@ -227,7 +228,8 @@ ADDED_COLUMNS: dict[str, list[str]] = {
     "export_aggregates": ["source_sheet varchar"],
     "export_quarantine": ["source_sheet varchar"],
     "load_manifest": ["shape varchar", "rows_blank integer", "rows_total integer",
-                      "total_row_check varchar", "duplicates_across_files integer"],
+                      "total_row_check varchar", "duplicates_across_files integer",
+                      "sample_fraction double"],
 }
 # (table, column) -> new type: service levels are codes now ("3", "4", "full", "partial",
 # "basic"), no longer numbers; the old integers convert to their text ("3", "4").

@@ -1,7 +1,7 @@
 """Generate the metric seeds from the metric catalog and the metric definitions.
 
 - seeds/metrics.csv (dim_metrics): the catalog, ingest/reports/report_metrics.yml, the
-  contract of report extraction;
+  contract of report extraction, with each metric's labels (ingest/reports/metric_labels.yml);
 - seeds/metric_definitions.csv and seeds/decision_766_indicators.csv: what each metric
   counts over what, its rounding and tolerance, and the Decision 766 weights, from
   ingest/metric_definitions.yml, checked against the catalog and the measures dbt
@@ -29,10 +29,11 @@ import yaml
 DBT_PROJECT = Path(__file__).resolve().parent.parent
 CATALOG = DBT_PROJECT.parent / "ingest" / "reports" / "report_metrics.yml"
 DEFINITIONS = DBT_PROJECT.parent / "ingest" / "metric_definitions.yml"
+LABELS = DBT_PROJECT.parent / "ingest" / "reports" / "metric_labels.yml"
 SEEDS = DBT_PROJECT / "seeds"
 COLUMNS = (
     "metric_id", "metric_section", "metric_unit", "qualifier_keys", "kind_codes",
-    "vietnamese_phrase", "metric_note",
+    "vietnamese_phrase", "metric_note", "label_vi", "label_en",
 )
 DEFINITION_COLUMNS = (
     "metric_id", "label_vi", "label_en", "metric_unit", "exports_numerator", "exports_denominator",
@@ -68,9 +69,12 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def render(catalog_text: str) -> str:
-    """metrics.csv's text for one catalog text (rows in catalog order)."""
+def render(catalog_text: str, labels: dict[str, dict[str, str]]) -> str:
+    """metrics.csv's text for one catalog text and its labels (rows in catalog order)."""
     metrics = yaml.safe_load(catalog_text)["metrics"]
+    missing = sorted(set(metrics) - set(labels))
+    if missing:
+        raise ValueError(f"{LABELS.name}: no labels for {', '.join(missing)}")
     section_of = sections(catalog_text)
     return _csv(COLUMNS, [(
         code,
@@ -80,6 +84,8 @@ def render(catalog_text: str) -> str:
         "|".join(spec.get("kinds", [])),
         spec.get("vi", ""),
         spec.get("note", ""),
+        labels[code]["vi"],
+        labels[code]["en"],
     ) for code, spec in metrics.items()])
 
 
@@ -157,7 +163,8 @@ def rendered() -> dict[Path, str]:
     if errors:
         raise ValueError(f"{DEFINITIONS.name}: " + "; ".join(errors))
     return {
-        SEEDS / "metrics.csv": render(catalog_text),
+        SEEDS / "metrics.csv": render(
+            catalog_text, yaml.safe_load(LABELS.read_text(encoding="utf-8"))["labels"]),
         SEEDS / "metric_definitions.csv": render_definitions(definitions, catalog),
         SEEDS / "decision_766_indicators.csv": render_indicators(definitions),
     }

@@ -23,7 +23,7 @@ def checks() -> list[Check]:
             tolerance,
             cast(source_line as varchar) as source_lines
         from {batch}
-        where not is_within_tolerance
+        where is_compared and not is_within_tolerance
     """
     return [
         Check("report_matches_exports", "warn",

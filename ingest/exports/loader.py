@@ -32,7 +32,7 @@ import json
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,6 +204,9 @@ class ExportLoadResult:
     total_row_check: dict[str, dict] = field(default_factory=dict)
     # procedure codes the catalog does not know, with their loaded rows
     unknown_procedures: dict[str, int] = field(default_factory=dict)
+    # the file is declared a sample of the full export (generated samples): counts are
+    # partial, rates are estimates; None = the full export
+    sample_fraction: float | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -398,6 +401,7 @@ class _Batch:
     scratch: list[str] = field(default_factory=list)  # temp tables to drop at the end
     groups: list[_Group] = field(default_factory=list)
     open_groups: dict[tuple, _Group] = field(default_factory=dict)  # by layout, still filling
+    sample_fractions: dict[Path, float] = field(default_factory=dict)
 
 
 def _read_file(con: duckdb.DuckDBPyConnection, batch: _Batch, file: _File) -> bool:
@@ -556,7 +560,7 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
     shas = [sha for _, sha in files]
     rows = con.execute(
         "select file_sha256, partitions, rows_read, rows_loaded, rows_quarantined, source_kind, "
-        "rows_blank, rows_total, total_row_check, duplicates_across_files "
+        "rows_blank, rows_total, total_row_check, duplicates_across_files, sample_fraction "
         "from raw.load_manifest where list_contains(?, file_sha256)", [shas]).fetchall()
     if not rows:
         return {}
@@ -570,9 +574,10 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, files: list[tuple[Path, str]
         sha: ExportLoadResult(
             str(paths[sha]), sha, SHAPE_AGGREGATE if kind == "aggregates" else SHAPE_DOSSIERS,
             read_n, loaded, quarantined, json.loads(partitions), True, reasons.get(sha, {}),
-            duplicates or 0, blank or 0, totals or 0, json.loads(checks) if checks else {})
-        for sha, partitions, read_n, loaded, quarantined, kind, blank, totals, checks, duplicates
-        in rows
+            duplicates or 0, blank or 0, totals or 0, json.loads(checks) if checks else {},
+            sample_fraction=fraction)
+        for sha, partitions, read_n, loaded, quarantined, kind, blank, totals, checks, duplicates,
+        fraction in rows
     }
 
 
@@ -592,6 +597,7 @@ def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str 
                  period: str | None = None, reference_dir: Path | None = None,
                  on_error: Callable[[Path, Exception], None] | None = None,
                  on_progress: Callable[[int, Path], None] | None = None,
+                 sample_fractions: Mapping[Path, float] | None = None,
                  ) -> list[ExportLoadResult | ExportFailure]:
     """Load CSV/XLSX/XLS exports of either shape as one batch, in one transaction; each
     file replaces the partitions it covers (a later file in `paths` wins a partition two
@@ -604,6 +610,8 @@ def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str 
     Settings().reference_dir). A file that cannot be read raises ExportError (nothing of
     the batch is written), or with `on_error` is reported there, left out, and its result
     is an ExportFailure. `on_progress(i, path)` is called as the i-th file is read.
+    `sample_fractions` marks files that are declared samples of their full export
+    (ingest.exports.sampling); the manifest records the fraction.
     DuckDB's memory is capped at MEMORY_LIMIT during the load (the rest spills to its temp
     directory), then set back.
     """
@@ -641,7 +649,8 @@ def load_exports(con: duckdb.DuckDBPyConnection, paths: list[Path], agency: str 
     refs = reference_tables(con, reference_dir)
     with tempfile.TemporaryDirectory(prefix="cchc-export-") as workdir, \
             memory_budget(con, MEMORY_LIMIT if pending else None, Path(workdir)):
-        batch = _Batch(agency, period, refs, Path(workdir))
+        batch = _Batch(agency, period, refs, Path(workdir), sample_fractions={
+            Path(path).resolve(): fraction for path, fraction in (sample_fractions or {}).items()})
         try:
             ensure_macros(con, "shared", SHARED_MACROS)
             read: list[_File] = []
@@ -783,7 +792,8 @@ def _commit(con: duckdb.DuckDBPyConnection, batch: _Batch,
                 str(file.path), file.sha, file.shape, s.read, s.loaded, s.read - s.loaded,
                 sorted(f"{a}/{k}" for a, k in s.parts), False, dict(sorted(s.reasons.items())),
                 duplicates.get(file.index, 0), file.blank, file.totals, file.checks,
-                dict(sorted(s.procedures.items()))))
+                dict(sorted(s.procedures.items())),
+                batch.sample_fractions.get(file.path.resolve())))
         _write_manifest(con, [(r, kept[f.index]) for r, f in zip(results, files, strict=True)
                               if f in written], loaded_at)
     return results
@@ -845,7 +855,7 @@ def _write_manifest(con: duckdb.DuckDBPyConnection,
     rows = [[r.sha256, r.file, SOURCE_KINDS[r.shape], json.dumps(kept), r.rows_read,
              r.rows_loaded, r.rows_quarantined, loaded_at, r.shape, r.rows_blank, r.rows_total,
              json.dumps(r.total_row_check, ensure_ascii=False) if r.total_row_check else None,
-             r.duplicates_across_files] for r, kept in results]
+             r.duplicates_across_files, r.sample_fraction] for r, kept in results]
     columns = list(zip(*rows, strict=True))
     con.execute(
         f"insert into raw.load_manifest ({', '.join(MANIFEST_COLUMNS)}) select "

@@ -44,6 +44,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingest.exports.sampling import MANIFEST_NAME
 from ingest.sample.plan import Agency, Plan, build_plan
 
 # Column labels as the one-stop-shop software prints them (Vietnamese, NFC).
@@ -69,7 +70,6 @@ SHAPES = ("dossiers", "aggregate")
 FORMATS = ("csv", "xlsx")
 XLSX_MAX_ROWS_PER_FILE = 100_000
 XLSX_MAX_ROWS_TOTAL = 1_000_000
-MANIFEST_NAME = "generation_manifest.json"
 
 # Row-level defects (extra rows, each with exactly one defect) and file-level ones.
 ROW_DEFECTS = (

@@ -18,6 +18,8 @@ known as (
         coalesce(kind_codes, '') as kind_codes,
         vietnamese_phrase,
         metric_note,
+        label_vi,
+        label_en,
         metric_unit = 'percent' as is_percent,
         metric_unit = 'count' as is_count,
         false as is_unknown
@@ -35,6 +37,8 @@ unknown_member as (
         '' as kind_codes,
         cast(null as {{ dbt.type_string() }}) as vietnamese_phrase,
         'a figure whose metric code is not in the catalog' as metric_note,
+        'Chỉ tiêu không có trong danh mục' as label_vi,
+        'Metric not in the catalog' as label_en,
         false as is_percent,
         false as is_count,
         true as is_unknown

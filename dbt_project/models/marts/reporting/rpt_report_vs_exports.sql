@@ -30,6 +30,16 @@ definitions as (
 
 ),
 
+exports_scale as (
+
+    -- Exports declared at a scale other than 1 (generated samples): counts are not the
+    -- report's counts, rates are estimates with a sampling error.
+    select min(sample_fraction) as sample_fraction
+    from {{ ref('stg_exports__load_manifest') }}
+    where source_kind <> 'report'
+
+),
+
 reporting_years as (
 
     select * from {{ ref('int_dates_grouped_by_reporting_year') }}
@@ -110,29 +120,84 @@ compared as (
         comparable_figures.metric_id,
         comparable_figures.figure_unit,
         comparable_figures.figure_value as report_value,
+        comparable_figures.printed_decimals,
+        exports_scale.sample_fraction as exports_sample_fraction,
         cast(recomputed.exports_numerator as bigint) as exports_numerator,
         cast(recomputed.exports_denominator as bigint) as exports_denominator,
         recomputed.exports_value,
-        coalesce(
-            abs(comparable_figures.figure_value) * recomputed.tolerance_relative,
-            recomputed.tolerance_absolute
-        ) as tolerance,
+        recomputed.tolerance_relative,
+        recomputed.tolerance_absolute,
         comparable_figures.source_line
     from comparable_figures
     inner join recomputed
         on
             comparable_figures.report_id = recomputed.report_id
             and comparable_figures.metric_id = recomputed.metric_id
+    cross join exports_scale
+
+),
+
+toleranced as (
+
+    -- A rate agrees when it agrees at the precision the report printed it ("2%" is 1.5-2.5)
+    -- or within the metric's own tolerance, whichever is wider; computed from a sample,
+    -- the rate also carries its sampling error (99% two-sided: 2.576 standard errors).
+    select
+        *,
+        case
+            when figure_unit = 'percent' then
+                greatest(
+                    coalesce(tolerance_absolute, 0),
+                    0.5 * power(10, -coalesce(printed_decimals, 0))
+                )
+                + case
+                    when exports_sample_fraction is not null and exports_denominator > 0
+                        then 2.576 * 100 * sqrt(
+                            (exports_value / 100) * (1 - exports_value / 100) / exports_denominator
+                        )
+                    else 0
+                end
+            else coalesce(abs(report_value) * tolerance_relative, tolerance_absolute)
+        end as tolerance,
+        case
+            when exports_value is null then 'not compared: the exports hold no dossiers for the period'
+            when figure_unit <> 'percent' and exports_sample_fraction is not null
+                then 'not compared: the exports are declared a sample (scale '
+                || cast(exports_sample_fraction as varchar) || '), so their counts are not the report''s'
+            else 'compared'
+        end as comparison_status
+    from compared
 
 ),
 
 final as (
 
     select
-        *,
+        figure_id,
+        report_id,
+        province_name,
+        report_year,
+        period_start_date,
+        period_end_date,
+        exports_first_received_date,
+        exports_last_received_date,
+        metric_id,
+        figure_unit,
+        report_value,
+        exports_numerator,
+        exports_denominator,
+        exports_value,
+        round(tolerance, 6) as tolerance,
+        source_line,
         exports_value - report_value as difference,
-        coalesce(abs(exports_value - report_value) <= tolerance + 1e-9, false) as is_within_tolerance
-    from compared
+        case
+            when comparison_status = 'compared' then abs(exports_value - report_value) <= tolerance + 1e-9
+        end as is_within_tolerance,
+        printed_decimals,
+        exports_sample_fraction,
+        comparison_status = 'compared' as is_compared,
+        comparison_status
+    from toleranced
 
 )
 

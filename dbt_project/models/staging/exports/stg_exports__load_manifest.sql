@@ -16,7 +16,8 @@ renamed as (
         rows_read,
         rows_loaded,
         rows_quarantined,
-        loaded_at
+        loaded_at,
+        sample_fraction
     from source
 
 )
