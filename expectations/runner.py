@@ -22,6 +22,7 @@ import great_expectations.expectations as gxe
 import sqlalchemy
 from great_expectations.core.run_identifier import RunIdentifier
 
+from expectations.data_docs import make_offline
 from expectations.gx_duckdb import persist_duckdb_connections
 from expectations.results import REGISTER_COLUMNS
 from expectations.results import findings as _findings
@@ -175,6 +176,9 @@ def validate_suites(settings: Settings, suite_names: list[str],
         for suite_result in checkpoint.run(run_id=run_id).run_results.values():
             table, checks = checks_of[suite_result.suite_name]
             results += [_check_result(table, checks, result) for result in suite_result.results]
+    remote = make_offline(data_docs_index(settings).parent)
+    if remote:
+        log.warning("GX Data Docs still load %d file(s) from the network, e.g. %s", len(remote), remote[0])
     return results
 
 

@@ -362,6 +362,7 @@ def docs(
     port: Annotated[int, typer.Option(help="Port for --serve.")] = 8080,
 ) -> None:
     """Build the dbt docs site; show (or serve) it and the GX Data Docs."""
+    from expectations.data_docs import make_offline
     from expectations.runner import data_docs_index
     from ingest.serving import serve_docs
     from ingest.transform import TransformError, dbt_target_path, run_dbt
@@ -369,15 +370,22 @@ def docs(
     settings = get_settings()
     try:
         with err.status("dbt docs generate…"):
-            run_dbt(["docs", "generate"], settings, capture=True)
+            # --static: one page with the manifest and catalog inline, which opens from file://
+            # (index.html fetches them, which browsers refuse from file://).
+            run_dbt(["docs", "generate", "--static"], settings, capture=True)
     except TransformError as exc:
         _fail(f"{exc}\nThe docs read the warehouse: run `cchc run` first, and not while it runs.")
-    sites = {"dbt": dbt_target_path(settings), "gx": data_docs_index(settings).parent}
-    for name, folder in sites.items():
-        state = "" if (folder / "index.html").exists() else "  (not built yet: run `cchc run`)"
-        out.print(f"{name:4} {folder / 'index.html'}{state}")
+    gx_index = data_docs_index(settings)
+    remote = make_offline(gx_index.parent)  # also a site built before its assets were vendored
+    if remote:
+        err.print(f"[yellow]The GX Data Docs still load {len(remote)} file(s) from the network[/], "
+                  f"e.g. {remote[0]}")
+    pages = {"dbt": dbt_target_path(settings) / "static_index.html", "gx": gx_index}
+    for name, page in pages.items():
+        state = "" if page.exists() else "  (not built yet: run `cchc run`)"
+        out.print(f"{name:4} {page.resolve().as_uri()}{state}", markup=False, highlight=False, soft_wrap=True)
     if serve:
-        serve_docs(sites, port, out)
+        serve_docs({name: page.parent for name, page in pages.items()}, port, out)
 
 
 @app.command()

@@ -129,6 +129,8 @@ def serve_docs(sites: dict[str, Path], port: int, console: Console) -> None:
             if folder.exists():
                 (Path(root) / name).symlink_to(folder.resolve(), target_is_directory=True)
                 links.append(f'<li><a href="/{name}/index.html">{name}</a></li>')
+                console.print(f"{name:4} http://127.0.0.1:{port}/{name}/index.html", markup=False,
+                              highlight=False, soft_wrap=True)
         (Path(root) / "index.html").write_text(
             "<!doctype html><meta charset=utf-8><title>CCHC docs</title><h1>CCHC warehouse docs</h1>"
             f"<ul>{''.join(links)}</ul>", encoding="utf-8")
