@@ -2,7 +2,9 @@
 -- ingest/metric_definitions.yml, seed metric_definitions), with both values and the
 -- metric's tolerance. Period: the bounds the report states, else the province's
 -- reporting year of the report (dim_dates, cut-off var reporting_year_start). Scope:
--- the report's headline figures (fct_report_figures.is_headline_figure).
+-- the report's headline figures (fct_report_figures.is_headline_figure). Coverage: the
+-- days of the period with a loaded export month (macros/coverage.sql); where the period
+-- is not complete the exports' sums fall short of the report by construction.
 with
 
 figures as (
@@ -30,6 +32,15 @@ definitions as (
 
 ),
 
+loaded_months as (
+
+    select distinct
+        month_start_date,
+        month_end_date
+    from {{ ref('int_export_months_loaded') }}
+
+),
+
 reporting_years as (
 
     select * from {{ ref('int_dates_grouped_by_reporting_year') }}
@@ -45,6 +56,23 @@ report_periods as (
     from documents
     left join reporting_years
         on documents.report_year = reporting_years.reporting_year
+
+),
+
+period_coverage as (
+
+    select
+        report_periods.report_id,
+        sum(
+            {{ month_days_in_period('loaded_months.month_start_date', 'loaded_months.month_end_date',
+                                    'report_periods.period_start_date', 'report_periods.period_end_date') }}
+        ) as days_covered
+    from report_periods
+    inner join loaded_months
+        on
+            report_periods.period_start_date <= loaded_months.month_end_date
+            and report_periods.period_end_date >= loaded_months.month_start_date
+    group by report_periods.report_id
 
 ),
 
@@ -105,6 +133,8 @@ compared as (
         comparable_figures.report_year,
         recomputed.period_start_date,
         recomputed.period_end_date,
+        {{ coverage_columns('period_coverage.days_covered',
+                            days_in_period('recomputed.period_start_date', 'recomputed.period_end_date')) }},
         recomputed.first_received_date as exports_first_received_date,
         recomputed.last_received_date as exports_last_received_date,
         comparable_figures.metric_id,
@@ -123,6 +153,8 @@ compared as (
         on
             comparable_figures.report_id = recomputed.report_id
             and comparable_figures.metric_id = recomputed.metric_id
+    left join period_coverage
+        on recomputed.report_id = period_coverage.report_id
 
 ),
 
