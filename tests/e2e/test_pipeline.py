@@ -169,7 +169,7 @@ def test_checks_ran_gate_passed_and_register_published(pipeline: dict) -> None:
         from marts.rpt_discrepancy_register
         where check_name = 'levels_sum_to_total' and metrics = 'iso_systems'""",
     )
-    assert register == [(166, 165, "617,618,619,620", "Khanh Hoa", 2020)]
+    assert register == [(166, 165, "617,618,619,620", "Khánh Hòa", 2020)]
     gx_docs = Path(pipeline["env"]["CCHC_WAREHOUSE"]).parent / "gx" / "gx" / "uncommitted" / "data_docs"
     assert (gx_docs / "local_site" / "index.html").exists()
 

@@ -22,7 +22,7 @@ figures as (
     select * from {{ ref('fct_report_figures') }}
     where
         is_headline_figure
-        and province_name = '{{ var("province_name") }}'
+        and province_name_ascii = '{{ var("province_name") }}'
 
 ),
 

@@ -83,7 +83,7 @@ stated as (
     from figures
     where
         is_headline_figure
-        and province_name = '{{ var("province_name") }}'
+        and province_name_ascii = '{{ var("province_name") }}'
     group by report_year
 
 ),

@@ -130,6 +130,7 @@ compared as (
         comparable_figures.figure_id,
         comparable_figures.report_id,
         comparable_figures.province_name,
+        comparable_figures.province_name_ascii,
         comparable_figures.report_year,
         recomputed.period_start_date,
         recomputed.period_end_date,
