@@ -63,3 +63,22 @@ def test_versions_of_a_code_do_not_overlap() -> None:
         spans = sorted((r["valid_from"] or "0000", r["valid_to"] or "9999") for r in rows)
         for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
             assert end < start, (code, spans)
+
+
+def test_provinces_seed_names_every_province_the_reports_vocabulary_knows() -> None:
+    """seeds/provinces.csv: 63 provinces before the 2025 reorganisation, names as published
+    (NFC, diacritics) whose ASCII forms are exactly the extraction vocabulary's names."""
+    import yaml
+
+    provinces = _rows("provinces.csv")
+    assert {u["unit_level"] for u in provinces} == {"province"}
+    assert len({u["unit_code"] for u in provinces}) == 63
+    by_ascii = {u["unit_name_ascii"]: u["unit_name"] for u in provinces}
+    assert by_ascii["Khanh Hoa"] == "Khánh Hòa" and by_ascii["Quang Ninh"] == "Quảng Ninh"
+    assert by_ascii["Ba Ria - Vung Tau"] == "Bà Rịa - Vũng Tàu"
+    for unit in provinces:
+        assert unit["unit_name"] == unicodedata.normalize("NFC", unit["unit_name"])
+        assert unit["unit_name_ascii"].isascii(), unit
+    vocab_file = REPO_ROOT / "ingest" / "reports" / "rules" / "vocab.yml"
+    vocab = yaml.safe_load(vocab_file.read_text(encoding="utf-8"))
+    assert set(vocab["vocab"]["province"]) == set(by_ascii)

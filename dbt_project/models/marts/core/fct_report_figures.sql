@@ -1,10 +1,11 @@
 -- Qualifiers as dimension keys: metric_id (dim_metrics) and unit_name (dim_report_units,
--- which resolves the name to an agency). The model reads no seed, so a single report
--- can be checked with `dbt run --select +fct_report_figures` (expectations/report_check.py).
+-- which resolves the name to an agency).
 -- Qualifiers without a dimension of their own (level, sector, scope, kind, period, ...)
 -- stay as codes with their vocabularies tested. province_name is the province that
 -- issued the report; about_province_name is another province a figure is about (a
--- ranking or a comparison: "Quang Ninh dat 91,04%"), null for the report's own figures.
+-- ranking or a comparison: "Quang Ninh dat 91,04%"), null for the report's own figures;
+-- both as the GSO publishes them ("Quảng Ninh", int_province_names_resolved; the report's
+-- own spelling when the name is not a province), their ASCII forms in *_ascii.
 -- is_headline_figure marks the figure for the report's whole scope, the one scorecards
 -- show and reconciliation compares: local scope (the exports cover no vertical agency),
 -- no breakdown by level, sector, unit, service level, group, rating or period, the
@@ -23,12 +24,18 @@ documents as (
 
 ),
 
+province_names as (
+
+    select * from {{ ref('int_province_names_resolved') }}
+
+),
+
 final as (
 
     select
         figures.figure_id,
         figures.report_id,
-        documents.province_name,
+        coalesce(issuing_provinces.province_name, documents.province_name) as province_name,
         documents.report_year,
         figures.metric_code as metric_id,
         figures.figure_value,
@@ -45,7 +52,7 @@ final as (
         figures.rating_code,
         figures.kind_code,
         figures.period_code,
-        figures.about_province_name,
+        coalesce(about_provinces.province_name, figures.about_province_name) as about_province_name,
         figures.ministry_name,
         figures.stat_code,
         figures.qualifiers_json,
@@ -62,10 +69,16 @@ final as (
         and figures.period_code is null
         and figures.about_province_name is null
         and figures.ministry_name is null
-        and figures.stat_code is null as is_headline_figure
+        and figures.stat_code is null as is_headline_figure,
+        documents.province_name as province_name_ascii,
+        figures.about_province_name as about_province_name_ascii
     from figures
     inner join documents
         on figures.report_id = documents.report_id
+    left join province_names as issuing_provinces
+        on documents.province_name = issuing_provinces.province_name_ascii
+    left join province_names as about_provinces
+        on figures.about_province_name = about_provinces.province_name_ascii
 
 )
 

@@ -2,7 +2,9 @@
 -- of the province with dossiers: each indicator scores one defined metric (seed
 -- decision_766_indicators, from ingest/metric_definitions.yml). Formula per row:
 -- points = max_points * least(numerator / denominator / full_points_share, 1); no
--- points when the denominator is 0.
+-- points when the denominator is 0. A year the exports do not cover completely
+-- (is_complete false) keeps its points, marked so, and gets no rank: points_rank orders
+-- the complete years of an indicator only.
 with
 
 metrics as (
@@ -25,7 +27,7 @@ years_with_dossiers as (
 
 ),
 
-final as (
+scored as (
 
     select
         cast(metrics.reporting_year as {{ dbt.type_string() }}) || '-' || indicators.indicator_code
@@ -33,6 +35,10 @@ final as (
         metrics.province_name,
         metrics.province_name_ascii,
         metrics.reporting_year,
+        metrics.days_covered,
+        metrics.days_in_period,
+        metrics.coverage_ratio,
+        metrics.is_complete,
         indicators.indicator_code,
         indicators.indicator_group,
         indicators.indicator_group_name,
@@ -60,6 +66,21 @@ final as (
         on indicators.metric_id = metrics.metric_id
     inner join years_with_dossiers
         on metrics.reporting_year = years_with_dossiers.reporting_year
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            when is_complete and points is not null
+                then cast(rank() over (
+                    partition by indicator_code, is_complete and points is not null
+                    order by points desc
+                ) as integer)
+        end as points_rank
+    from scored
 
 )
 

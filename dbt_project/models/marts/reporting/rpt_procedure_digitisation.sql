@@ -1,7 +1,8 @@
 -- Procedures the catalog offers online (service level 3 or 4) against the dossiers
 -- actually filed online for them, per reporting year. Every catalogued procedure gets
 -- a row for every reporting year that has dossiers, so an online-enabled procedure
--- nobody files online shows up with zeros.
+-- nobody files online shows up with zeros. Each year carries how much of it the loaded
+-- exports cover (int_dates_grouped_by_reporting_year).
 with
 
 yearly as (
@@ -13,6 +14,12 @@ yearly as (
 procedures as (
 
     select * from {{ ref('dim_procedures') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_dates_grouped_by_reporting_year') }}
 
 ),
 
@@ -52,6 +59,10 @@ final as (
             as procedure_year_id,
         procedure_years.procedure_id,
         procedure_years.reporting_year,
+        periods.days_covered,
+        periods.days_in_period,
+        periods.coverage_ratio,
+        periods.is_complete,
         procedures.procedure_name,
         procedures.field_id,
         procedures.field_name,
@@ -70,6 +81,8 @@ final as (
     from procedure_years
     inner join procedures
         on procedure_years.procedure_id = procedures.procedure_id
+    left join periods
+        on procedure_years.reporting_year = periods.reporting_year
     left join intake
         on
             procedure_years.procedure_id = intake.procedure_id

@@ -22,7 +22,7 @@ figures as (
     select * from {{ ref('fct_report_figures') }}
     where
         is_headline_figure
-        and province_name = '{{ var("province_name") }}'
+        and province_name_ascii = '{{ var("province_name") }}'
 
 ),
 
@@ -51,6 +51,10 @@ final as (
         scorecard.reporting_year,
         scorecard.period_start_date,
         scorecard.period_end_date,
+        scorecard.days_covered,
+        scorecard.days_in_period,
+        scorecard.coverage_ratio,
+        scorecard.is_complete,
         definitions.metric_id,
         definitions.label_vi,
         definitions.label_en,

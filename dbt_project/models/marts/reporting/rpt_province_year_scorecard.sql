@@ -1,6 +1,8 @@
 -- The province's year at a glance: what the dossier exports count (numerators and
 -- denominators, by reporting year under the province's cut-off), what the procedure
--- catalog offers, and what the yearly report states, side by side.
+-- catalog offers, and what the yearly report states, side by side. Each year carries how
+-- much of it the loaded exports cover (int_dates_grouped_by_reporting_year): a year
+-- with days missing counts only the days present, is_complete false.
 with
 
 yearly as (
@@ -81,7 +83,7 @@ stated as (
     from figures
     where
         is_headline_figure
-        and province_name = '{{ var("province_name") }}'
+        and province_name_ascii = '{{ var("province_name") }}'
     group by report_year
 
 ),
@@ -103,6 +105,10 @@ final as (
         years.reporting_year,
         periods.period_start_date,
         periods.period_end_date,
+        periods.days_covered,
+        periods.days_in_period,
+        periods.coverage_ratio,
+        periods.is_complete,
         {{- coalesce_activity_measures('exported') }},
         cast(coalesce(exported.agencies_with_dossiers, 0) as bigint) as agencies_with_dossiers,
         cast(coalesce(exported.procedures_with_online_dossiers, 0) as bigint) as procedures_with_online_dossiers,

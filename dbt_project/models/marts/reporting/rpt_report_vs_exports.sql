@@ -2,7 +2,9 @@
 -- ingest/metric_definitions.yml, seed metric_definitions), with both values and the
 -- metric's tolerance. Period: the bounds the report states, else the province's
 -- reporting year of the report (dim_dates, cut-off var reporting_year_start). Scope:
--- the report's headline figures (fct_report_figures.is_headline_figure).
+-- the report's headline figures (fct_report_figures.is_headline_figure). Coverage: the
+-- days of the period with a loaded export month (macros/coverage.sql); where the period
+-- is not complete the exports' sums fall short of the report by construction.
 with
 
 figures as (
@@ -40,6 +42,15 @@ exports_scale as (
 
 ),
 
+loaded_months as (
+
+    select distinct
+        month_start_date,
+        month_end_date
+    from {{ ref('int_export_months_loaded') }}
+
+),
+
 reporting_years as (
 
     select * from {{ ref('int_dates_grouped_by_reporting_year') }}
@@ -55,6 +66,23 @@ report_periods as (
     from documents
     left join reporting_years
         on documents.report_year = reporting_years.reporting_year
+
+),
+
+period_coverage as (
+
+    select
+        report_periods.report_id,
+        sum(
+            {{ month_days_in_period('loaded_months.month_start_date', 'loaded_months.month_end_date',
+                                    'report_periods.period_start_date', 'report_periods.period_end_date') }}
+        ) as days_covered
+    from report_periods
+    inner join loaded_months
+        on
+            report_periods.period_start_date <= loaded_months.month_end_date
+            and report_periods.period_end_date >= loaded_months.month_start_date
+    group by report_periods.report_id
 
 ),
 
@@ -112,9 +140,12 @@ compared as (
         comparable_figures.figure_id,
         comparable_figures.report_id,
         comparable_figures.province_name,
+        comparable_figures.province_name_ascii,
         comparable_figures.report_year,
         recomputed.period_start_date,
         recomputed.period_end_date,
+        {{ coverage_columns('period_coverage.days_covered',
+                            days_in_period('recomputed.period_start_date', 'recomputed.period_end_date')) }},
         recomputed.first_received_date as exports_first_received_date,
         recomputed.last_received_date as exports_last_received_date,
         comparable_figures.metric_id,
@@ -134,6 +165,8 @@ compared as (
             comparable_figures.report_id = recomputed.report_id
             and comparable_figures.metric_id = recomputed.metric_id
     cross join exports_scale
+    left join period_coverage
+        on recomputed.report_id = period_coverage.report_id
 
 ),
 
@@ -164,6 +197,9 @@ toleranced as (
             when figure_unit <> 'percent' and exports_sample_fraction is not null
                 then 'not compared: the exports are declared a sample (scale '
                 || cast(exports_sample_fraction as varchar) || '), so their counts are not the report''s'
+            when figure_unit <> 'percent' and not is_complete
+                then 'not compared: the exports cover ' || cast(days_covered as varchar) || ' of the '
+                || cast(days_in_period as varchar) || ' days of the report''s period'
             else 'compared'
         end as comparison_status
     from compared
@@ -176,9 +212,14 @@ final as (
         figure_id,
         report_id,
         province_name,
+        province_name_ascii,
         report_year,
         period_start_date,
         period_end_date,
+        days_covered,
+        days_in_period,
+        coverage_ratio,
+        is_complete,
         exports_first_received_date,
         exports_last_received_date,
         metric_id,
