@@ -1,7 +1,9 @@
 """Generate the metric seeds from the metric catalog and the metric definitions.
 
 - seeds/metrics.csv (dim_metrics): the catalog, ingest/reports/report_metrics.yml, the
-  contract of report extraction, with each metric's labels (ingest/reports/metric_labels.yml);
+  contract of report extraction, with each metric's labels (ingest/reports/metric_labels.yml):
+  `vietnamese_phrase` is how reports phrase the figure with diacritics (the labels'
+  `phrase`), `vietnamese_phrase_ascii` the catalog's own text without them;
 - seeds/metric_definitions.csv and seeds/decision_766_indicators.csv: what each metric
   counts over what, its rounding and tolerance, and the Decision 766 weights, from
   ingest/metric_definitions.yml, checked against the catalog and the measures dbt
@@ -33,7 +35,7 @@ LABELS = DBT_PROJECT.parent / "ingest" / "reports" / "metric_labels.yml"
 SEEDS = DBT_PROJECT / "seeds"
 COLUMNS = (
     "metric_id", "metric_section", "metric_unit", "qualifier_keys", "kind_codes",
-    "vietnamese_phrase", "metric_note", "label_vi", "label_en",
+    "vietnamese_phrase", "metric_note", "label_vi", "label_en", "vietnamese_phrase_ascii",
 )
 DEFINITION_COLUMNS = (
     "metric_id", "label_vi", "label_en", "metric_unit", "exports_numerator", "exports_denominator",
@@ -75,6 +77,10 @@ def render(catalog_text: str, labels: dict[str, dict[str, str]]) -> str:
     missing = sorted(set(metrics) - set(labels))
     if missing:
         raise ValueError(f"{LABELS.name}: no labels for {', '.join(missing)}")
+    unphrased = sorted(code for code, spec in metrics.items()
+                       if spec.get("vi") and not labels[code].get("phrase"))
+    if unphrased:
+        raise ValueError(f"{LABELS.name}: no phrase (with diacritics) for {', '.join(unphrased)}")
     section_of = sections(catalog_text)
     return _csv(COLUMNS, [(
         code,
@@ -82,10 +88,11 @@ def render(catalog_text: str, labels: dict[str, dict[str, str]]) -> str:
         spec.get("unit", ""),
         "|".join(spec.get("qualifiers", [])),
         "|".join(spec.get("kinds", [])),
-        spec.get("vi", ""),
+        labels[code].get("phrase", "") if spec.get("vi") else "",
         spec.get("note", ""),
         labels[code]["vi"],
         labels[code]["en"],
+        spec.get("vi", ""),
     ) for code, spec in metrics.items()])
 
 

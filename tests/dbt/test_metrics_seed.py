@@ -82,3 +82,13 @@ def test_every_reconciled_metric_has_a_tolerance_in_the_seed() -> None:
     assert reconciled, "no metric is reconciled with the exports"
     assert [row["metric_id"] for row in reconciled
             if not (row["tolerance_relative"] or row["tolerance_absolute"])] == []
+
+
+def test_seed_phrases_are_the_catalog_text_with_and_without_diacritics() -> None:
+    metrics = _yaml(CATALOG)["metrics"]
+    with open(SEED, encoding="utf-8", newline="") as handle:
+        rows = {row["metric_id"]: row for row in csv.DictReader(handle)}
+    for code, spec in metrics.items():
+        assert rows[code]["vietnamese_phrase_ascii"] == spec.get("vi", ""), code
+        assert bool(rows[code]["vietnamese_phrase"]) == bool(spec.get("vi")), code
+    assert rows["dossiers_resolved"]["vietnamese_phrase"] == "đã giải quyết và trả kết quả ... hồ sơ"
