@@ -178,28 +178,31 @@ toleranced as (
     select
         *,
         case
-            when figure_unit = 'percent' then
-                greatest(
-                    coalesce(tolerance_absolute, 0),
-                    0.5 * power(10, -coalesce(printed_decimals, 0))
-                )
-                + case
-                    when exports_sample_fraction is not null and exports_denominator > 0
-                        then 2.576 * 100 * sqrt(
-                            (exports_value / 100) * (1 - exports_value / 100) / exports_denominator
-                        )
-                    else 0
-                end
+            when figure_unit = 'percent'
+                then
+                    greatest(
+                        coalesce(tolerance_absolute, 0),
+                        0.5 * power(10, -coalesce(printed_decimals, 0))
+                    )
+                    + case
+                        when exports_sample_fraction is not null and exports_denominator > 0
+                            then 2.576 * 100 * sqrt(
+                                (exports_value / 100) * (1 - exports_value / 100) / exports_denominator
+                            )
+                        else 0
+                    end
             else coalesce(abs(report_value) * tolerance_relative, tolerance_absolute)
         end as tolerance,
         case
             when exports_value is null then 'not compared: the exports hold no dossiers for the period'
             when figure_unit <> 'percent' and exports_sample_fraction is not null
-                then 'not compared: the exports are declared a sample (scale '
-                || cast(exports_sample_fraction as varchar) || '), so their counts are not the report''s'
+                then
+                    'not compared: the exports are declared a sample (scale '
+                    || cast(exports_sample_fraction as varchar) || '), so their counts are not the report''s'
             when figure_unit <> 'percent' and not is_complete
-                then 'not compared: the exports cover ' || cast(days_covered as varchar) || ' of the '
-                || cast(days_in_period as varchar) || ' days of the report''s period'
+                then
+                    'not compared: the exports cover ' || cast(days_covered as varchar) || ' of the '
+                    || cast(days_in_period as varchar) || ' days of the report''s period'
             else 'compared'
         end as comparison_status
     from compared
