@@ -393,6 +393,8 @@ def dashboard(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for index.html.")] = None,
     serve: Annotated[bool, typer.Option("--serve", help="Serve it on localhost.")] = False,
     port: Annotated[int, typer.Option(help="Port for --serve.")] = 8050,
+    lang: Annotated[str, typer.Option(
+        "--lang", help="Language of the page: vi (Vietnamese, the default) or en (English).")] = "vi",
 ) -> None:
     """Write the dashboard of the published release (a static HTML page); optionally serve it."""
     from ingest.dashboard import DashboardError, build_dashboard, serve_dashboard
@@ -400,12 +402,12 @@ def dashboard(
     settings = get_settings()
     folder = out_dir or settings.serving.parent / "dashboard"
     try:
-        page = build_dashboard(settings.serving, folder)
+        page = build_dashboard(settings.serving, folder, lang)
     except DashboardError as exc:
         _fail(str(exc))
     out.print(f"Dashboard: {page}")
     if serve:
-        serve_dashboard(folder, port, out)
+        serve_dashboard(folder, port, out, lang)
 
 
 def main() -> None:

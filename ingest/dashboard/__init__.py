@@ -4,7 +4,9 @@ Three jobs, three modules: queries.py (+ queries/*.sql) reads the read-only serv
 marts only, with rates from the release's metric definitions; charts.py draws each
 chart from its rows; page.py lays out the page. This module wires them.
 
-    python -m ingest.dashboard [SERVING] [OUT_DIR]
+Every word comes from labels.py, in Vietnamese by default or in English (`--lang en`).
+
+    python -m ingest.dashboard [--lang vi|en] [SERVING] [OUT_DIR]
 """
 
 from __future__ import annotations
@@ -18,35 +20,69 @@ from rich.console import Console
 
 from ingest.dashboard import charts
 from ingest.dashboard.charts import Chart
+from ingest.dashboard.labels import DEFAULT_LANG, LANGS, Labels
 from ingest.dashboard.page import register_table, render_page
-from ingest.dashboard.queries import AGENCY_LIMIT, DashboardError, open_release, read_release, rows
+from ingest.dashboard.queries import (
+    AGENCY_LIMIT,
+    DashboardError,
+    covered_period,
+    export_months,
+    focus_year,
+    open_release,
+    read_release,
+    reporting_years,
+    rows,
+)
 
-__all__ = ["DashboardError", "build_dashboard", "open_release", "page_content", "serve_dashboard"]
+__all__ = ["DEFAULT_LANG", "LANGS", "DashboardError", "build_dashboard", "open_release", "page_content",
+           "serve_dashboard"]
 
 
-def page_content(con: duckdb.DuckDBPyConnection) -> tuple[dict | None, list[Chart]]:
-    """The year at a glance (None without dossiers) and every chart, in page order."""
-    found = rows(con, "glance")
-    glance = found[0] if found else None
-    year = glance["reporting_year"] if glance else None
+def _labels(lang: str) -> Labels:
+    try:
+        return Labels(lang)
+    except ValueError as exc:
+        raise DashboardError(str(exc)) from exc
+
+
+def page_content(con: duckdb.DuckDBPyConnection, lang: str = DEFAULT_LANG) -> tuple[dict | None, list[Chart]]:
+    """The year at a glance (None without dossiers) and every chart, in page order, in `lang`.
+
+    One definition of year throughout: the province's reporting year (the scorecard's), the
+    one in focus being the latest the exports cover in full, else the best covered; each
+    period carries how many of its days the exports cover (queries.Period)."""
+    t = _labels(lang)
+    months = export_months(con)
+    years = reporting_years(con, months)
+    year = focus_year(years)
+    period = years.get(year) if year is not None else None
+    found = rows(con, "glance", year=year) if year is not None else []
+    glance = {**found[0], "period": period} if found else None
+    monthly = [{**row, "period": covered_period(row["period_start_date"], row["period_end_date"], months)}
+               for row in rows(con, "monthly")]
+    compared = rows(con, "report_vs_exports")
+    report_period = (covered_period(compared[0]["period_start_date"], compared[0]["period_end_date"], months)
+                     if compared else None)
     return glance, [
-        charts.chart_monthly_rates(rows(con, "monthly")),
-        charts.chart_agency_rates(rows(con, "agencies", limit=AGENCY_LIMIT)),
-        charts.chart_worst_districts(rows(con, "districts")),
-        charts.chart_decision_766(rows(con, "decision_766", year=year), year),
-        charts.chart_procedure_digitisation(rows(con, "digitisation", year=year), year),
-        charts.chart_report_vs_exports(rows(con, "report_vs_exports")),
+        charts.chart_monthly_rates(monthly, t),
+        charts.chart_agency_rates(rows(con, "agencies", year=year, limit=AGENCY_LIMIT), t, year, period),
+        charts.chart_worst_districts(rows(con, "districts", year=year), t, year, period),
+        charts.chart_decision_766(rows(con, "decision_766", year=year), t, year, period),
+        charts.chart_procedure_digitisation(rows(con, "digitisation", year=year), t, year, period),
+        charts.chart_report_vs_exports(compared, t, report_period),
     ]
 
 
-def build_dashboard(serving_path: Path, out_dir: Path) -> Path:
-    """Write `out_dir/index.html` for the release at `serving_path`; return its path."""
+def build_dashboard(serving_path: Path, out_dir: Path, lang: str = DEFAULT_LANG) -> Path:
+    """Write `out_dir/index.html` for the release at `serving_path`, in `lang` (vi or en);
+    return its path."""
+    t = _labels(lang)
     with open_release(serving_path) as con:
         release = read_release(con)
-        glance, chart_list = page_content(con)
-        register_html = register_table(rows(con, "register"))
+        glance, chart_list = page_content(con, lang)
+        register_html = register_table(rows(con, "register"), t)
     page = render_page(release, glance["province_name"] if glance else None, glance, chart_list,
-                       register_html)
+                       register_html, t)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
     staging = target.with_name(f".{target.name}.tmp")
@@ -55,23 +91,30 @@ def build_dashboard(serving_path: Path, out_dir: Path) -> Path:
     return target
 
 
-def serve_dashboard(out_dir: Path, port: int, console: Console | None = None) -> None:
-    """Serve `out_dir` (the static page) on 127.0.0.1:`port` until Ctrl-C."""
+def serve_dashboard(out_dir: Path, port: int, console: Console | None = None,
+                    lang: str = DEFAULT_LANG) -> None:
+    """Serve `out_dir` (the static page, built in `lang`) on 127.0.0.1:`port` until Ctrl-C."""
     from ingest.serving import serve_static
 
     if not (out_dir / "index.html").exists():
-        raise DashboardError(f"no dashboard in {out_dir}: run `cchc dashboard --out {out_dir}` first")
+        raise DashboardError(f"no dashboard in {out_dir}: run `cchc dashboard --lang {lang} --out {out_dir}` "
+                             "first")
     serve_static(out_dir, port, console or Console(), "the dashboard")
 
 
 def main(argv: list[str]) -> int:
     from ingest.settings import get_settings
 
+    lang = DEFAULT_LANG
+    if "--lang" in argv:
+        at = argv.index("--lang")
+        lang = argv[at + 1] if at + 1 < len(argv) else ""
+        argv = argv[:at] + argv[at + 2:]
     settings = get_settings()
     serving = Path(argv[0]) if argv else settings.serving
     out_dir = Path(argv[1]) if len(argv) > 1 else settings.serving.parent / "dashboard"
     try:
-        page = build_dashboard(serving, out_dir)
+        page = build_dashboard(serving, out_dir, lang)
     except DashboardError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,12 +1,17 @@
 """The dashboard's charts: one function per chart, from the rows of its query
-(queries/<name>.sql) to a plotly figure with its title and caption. No SQL here."""
+(queries/<name>.sql) to a plotly figure with its title and caption. No SQL here, and no
+words: every title, label and note comes from labels.py in the page's language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from ingest.dashboard.labels import Labels
+from ingest.dashboard.queries import Period
 
 FONT = "Inter, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', Arial, sans-serif"
 COLOURS = {
@@ -20,20 +25,7 @@ COLOURS = {
     "agrees": "#2a9d8f",
     "listed": "#e76f51",
 }
-LEVELS = {"province": "Provincial", "district": "District", "commune": "Commune"}
 LEVEL_COLOURS = {"province": "#3a6ea5", "district": "#2a9d8f", "commune": "#e9a23b"}
-SERVICE_LEVELS = {
-    2: "Level 2<br>information only",
-    3: "Level 3<br>partly online",
-    4: "Level 4<br>fully online",
-}
-INDICATORS = {
-    "processing_progress": "Processing progress<br><sub>resolved by the due date</sub>",
-    "online_procedures": "Online procedures<br><sub>catalog at service level 3-4</sub>",
-    "online_dossiers": "Online dossiers<br><sub>full points at 50 % online</sub>",
-    "online_payment": "Online payment<br><sub>fees paid online</sub>",
-    "digitisation": "Digitisation<br><sub>lower bound: online dossiers</sub>",
-}
 
 
 @dataclass(frozen=True)
@@ -44,15 +36,28 @@ class Chart:
     figure: go.Figure
 
 
-def _layout(figure: go.Figure, height: int, **extra: object) -> go.Figure:
-    """The house look: white template, the page's font, legend on top, tight margins."""
+# Every legend lies flat under its plot, in the figure's bottom margin: plotly's toolbar
+# (the modebar) floats over the top right corner, so nothing may be drawn up there.
+LEGEND = {"orientation": "h", "xref": "paper", "x": 0, "xanchor": "left",
+          "yref": "container", "y": 0, "yanchor": "bottom"}
+LEGEND_HEIGHT = 40  # one row of legend, and a gap above it
+BAR_MONTH = 24 * 86_400_000  # a month's bar on a date axis, in milliseconds (plotly's unit)
+
+
+def _layout(figure: go.Figure, t: Labels, height: int, *, top: int = 30, bottom: int = 40, right: int = 20,
+            legend: bool = True, legend_rows: int = 1, **extra: object) -> go.Figure:
+    """The house look: white template, the page's font and number format, tight margins, the
+    legend below the plot (`bottom` is the room the x axis needs above it; a second legend
+    goes in a row of its own)."""
+    legends = LEGEND_HEIGHT * legend_rows if legend else 0
     layout = {
         "template": "plotly_white",
-        "height": height,
+        "height": height + legends,
         "font": {"family": FONT, "size": 13, "color": "#1f2933"},
-        "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
-        # The legend sits at the top of the figure, above titles and top axes.
-        "legend": {"orientation": "h", "yref": "container", "y": 1, "yanchor": "top", "x": 0},
+        "separators": t.separators,
+        "margin": {"l": 10, "r": right, "t": top, "b": bottom + legends},
+        "showlegend": legend,
+        "legend": LEGEND,
         "hoverlabel": {"font": {"family": FONT}},
     }
     figure.update_layout({**layout, **extra})
@@ -74,194 +79,216 @@ def _no_data(figure: go.Figure, message: str) -> go.Figure:
     return figure
 
 
-def chart_monthly_rates(rows: list[dict]) -> Chart:
+def period_text(t: Labels, period: Period | None) -> str:
+    """"15/12/2019 – 14/12/2020", marked when the exports do not cover all of it."""
+    if period is None:
+        return "–"
+    bounds = t("period.bounds", start=t.date(period.start), end=t.date(period.end))
+    return bounds if period.is_complete else t("period.incomplete", period=bounds)
+
+
+def year_text(t: Labels, year: int | None, period: Period | None) -> str:
+    """"2020", or "2020 (chưa đủ kỳ)" when the exports do not cover the whole reporting year."""
+    if year is None:
+        return "–"
+    return str(year) if period is None or period.is_complete else t("period.incomplete", period=year)
+
+
+def _bounds(t: Labels, period: Period | None) -> str:
+    return "–" if period is None else t("period.bounds", start=t.date(period.start), end=t.date(period.end))
+
+
+def month_cutoff(t: Labels, period: Period) -> str:
+    """How a reporting month runs: "ngày 15 tháng trước – ngày 14", or calendar months."""
+    if period.start.day == 1:
+        return t("months.calendar")
+    return t("months.cutoff", first=period.start.day, last=period.end.day)
+
+
+def chart_monthly_rates(rows: list[dict], t: Labels) -> Chart:
+    """Reporting months (rows carry their `period`: bounds and coverage by the exports)."""
     figure = make_subplots(specs=[[{"secondary_y": True}]])
-    months = [row["month_date"] for row in rows]
+    months = [row["period_month"] for row in rows]
+    complete = [row["period"].is_complete for row in rows]
     # Counts on the primary axis (drawn first, underneath), rates on the secondary one.
-    figure.add_bar(
-        x=months, y=[row["dossiers_received"] for row in rows], name="Dossiers received",
-        marker_color=COLOURS["neutral"], opacity=0.7, secondary_y=False,
-        hovertemplate="%{x|%m/%Y}: %{y:,} dossiers received<extra></extra>")
-    for key, name, numerator, denominator, noun in (
-        ("on_time_rate", "On time (of resolved)", "dossiers_on_time", "dossiers_resolved", "resolved"),
-        ("online_rate", "Online (of received)", "dossiers_online", "dossiers_received", "received"),
+    # Months the exports do not cover in full: hatched bars of their own, hollow markers.
+    for whole, name, pattern in ((True, "months.received", ""), (False, "months.received_incomplete", "/")):
+        picked = [row for row in rows if row["period"].is_complete == whole]
+        if not picked and not whole:
+            continue
+        figure.add_bar(
+            x=[row["period_month"] for row in picked], y=[row["dossiers_received"] for row in picked],
+            name=t(name),
+            marker={"color": COLOURS["neutral"], "pattern": {"shape": pattern, "solidity": 0.3}},
+            width=BAR_MONTH, opacity=0.7, secondary_y=False,
+            customdata=[[period_text(t, row["period"])] for row in picked],
+            hovertemplate=t("months.hover_received"))
+    for key, name, numerator, denominator, hover in (
+        ("on_time_rate", "months.on_time", "dossiers_on_time", "dossiers_resolved", "months.hover_on_time"),
+        ("online_rate", "months.online", "dossiers_online", "dossiers_received", "months.hover_online"),
     ):
         colour = COLOURS["on_time" if key == "on_time_rate" else "online"]
         figure.add_scatter(
-            x=months, y=[row[key] for row in rows], name=name, mode="lines+markers",
-            line={"color": colour, "width": 3}, marker={"size": 8},
+            x=months, y=[row[key] for row in rows], name=t(name), mode="lines+markers",
+            line={"color": colour, "width": 3},
+            marker={"size": 8, "symbol": ["circle" if whole else "circle-open" for whole in complete],
+                    "line": {"width": 2, "color": colour}},
             customdata=[[row[numerator], row[denominator]] for row in rows],
-            hovertemplate=f"%{{x|%m/%Y}}: %{{y:.1f}} % (%{{customdata[0]:,}} of %{{customdata[1]:,}} {noun})"
-                          "<extra></extra>",
-            secondary_y=True)
+            hovertemplate=t(hover), secondary_y=True)
     if not rows:
-        _no_data(figure, "No dossiers in this release")
-    _layout(figure, 420, hovermode="x unified")
-    figure.update_yaxes(title_text="Rate", range=[0, 105], tickmode="linear", tick0=0, dtick=20,
-                        ticksuffix=" %", side="left", showgrid=True, secondary_y=True)
-    figure.update_yaxes(title_text="Dossiers received", showgrid=False, rangemode="tozero", side="right",
+        _no_data(figure, t("no_dossiers"))
+    # How a month runs, read off a whole one (the first may be cut short by the date spine).
+    spans = sorted((row["period"] for row in rows), key=lambda period: -period.days)
+    cutoff = month_cutoff(t, spans[0]) if spans else ""
+    _layout(figure, t, 420, bottom=60, hovermode="x unified", barmode="overlay")
+    figure.update_yaxes(title_text=t("months.rate_axis"), range=[0, 105], tickmode="linear", tick0=0,
+                        dtick=20, ticksuffix=" %", side="left", showgrid=True, secondary_y=True)
+    figure.update_yaxes(title_text=t("months.received"), showgrid=False, rangemode="tozero", side="right",
                         secondary_y=False)
-    figure.update_xaxes(tickformat="%m/%Y", dtick="M1")
-    span = f"{months[0]:%m/%Y} to {months[-1]:%m/%Y}" if months else "no months"
-    return Chart(
-        "months", "On time and online, month by month",
-        f"Whole province, {span}. Green: share of the dossiers resolved in the month that were resolved "
-        "by their due date. Blue: share of the dossiers received in the month that were filed online "
-        "(channel 2). Grey bars: how many dossiers came in.",
-        figure)
+    figure.update_xaxes(tickformat="%m/%Y", hoverformat="%m/%Y", dtick="M1",
+                        title_text=t("months.month_axis", cutoff=cutoff))
+    if months:  # half a month either side (autorange pads bars of uneven traces by a year)
+        figure.update_xaxes(range=[months[0] - timedelta(days=16), months[-1] + timedelta(days=16)])
+    span = (t("months.span", first=t.month(months[0]), last=t.month(months[-1])) if months
+            else t("months.none"))
+    return Chart("months", t("months.title"), t("months.caption", span=span, cutoff=cutoff), figure)
 
 
-def chart_agency_rates(rows: list[dict]) -> Chart:
+def chart_agency_rates(rows: list[dict], t: Labels, year: int | None, period: Period | None) -> Chart:
     labels = [row["agency_name"] for row in rows]
     figure = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05)
-    for level, level_name in LEVELS.items():
+    for level, level_colour in LEVEL_COLOURS.items():
         picked = [row for row in rows if row["agency_level"] == level]
         if not picked:
             continue
         names = [row["agency_name"] for row in picked]
         figure.add_scatter(
             x=[row["on_time_rate"] for row in picked], y=names, mode="markers",
-            marker={"color": LEVEL_COLOURS[level], "size": 11, "line": {"color": "white", "width": 1}},
-            name=level_name, legendgroup=level,
+            marker={"color": level_colour, "size": 11, "line": {"color": "white", "width": 1}},
+            name=t(f"level.{level}"), legendgroup=level,
             customdata=[[row["dossiers_on_time"], row["dossiers_resolved"]] for row in picked],
-            hovertemplate="%{y}<br>on time %{x:.1f} % (%{customdata[0]:,} of %{customdata[1]:,} resolved)"
-                          "<extra></extra>",
-            row=1, col=1)
+            hovertemplate=t("agencies.hover_on_time"), row=1, col=1)
         figure.add_bar(
             x=[row["online_rate"] for row in picked], y=names, orientation="h",
-            marker_color=LEVEL_COLOURS[level], name=level_name, legendgroup=level, showlegend=False,
+            marker_color=level_colour, name=t(f"level.{level}"), legendgroup=level, showlegend=False,
             customdata=[[row["dossiers_online"], row["dossiers_received"]] for row in picked],
-            hovertemplate="%{y}<br>online %{x:.1f} % (%{customdata[0]:,} of %{customdata[1]:,} received)"
-                          "<extra></extra>",
-            row=1, col=2)
+            hovertemplate=t("agencies.hover_online"), row=1, col=2)
     if not rows:
-        _no_data(figure, "No dossiers in this release")
+        _no_data(figure, t("no_dossiers"))
     low = min((row["on_time_rate"] for row in rows if row["on_time_rate"] is not None), default=0)
     high = max((row["online_rate"] for row in rows if row["online_rate"] is not None), default=0)
-    _layout(figure, max(360, 22 * len(rows) + 150), margin={"l": 10, "r": 20, "t": 100, "b": 20})
+    _layout(figure, t, max(360, 22 * len(rows) + 150), top=100, bottom=20)
     # A fixed range, worst at the top: autorange pads a long category axis with empty rows.
     figure.update_yaxes(categoryorder="array", categoryarray=labels, range=[len(labels) - 0.5, -0.5],
                         tickfont={"size": 12}, automargin=True, ticklabelstandoff=6)
     figure.update_xaxes(ticksuffix=" %", side="top", showgrid=True)
-    figure.update_xaxes(range=[max(0, low - 2), 100.5], title_text="<b>On time</b> (% of resolved)",
-                        row=1, col=1)
-    figure.update_xaxes(range=[0, min(100, max(10, high * 1.15))], title_text="<b>Online</b> (% of received)",
+    figure.update_xaxes(range=[max(0, low - 2), 100.5], title_text=t("agencies.on_time_axis"), row=1, col=1)
+    figure.update_xaxes(range=[0, min(100, max(10, high * 1.15))], title_text=t("agencies.online_axis"),
                         row=1, col=2)
     total = rows[0]["agencies_total"] if rows else 0
     rest = rows[0]["rest_lowest_on_time_rate"] if rows else None
     if total <= len(rows):
-        shown = f"All {total} agencies with dossiers, worst on-time rate first"
+        shown = t("agencies.all", total=t.number(total))
     else:
-        others = ("have resolved nothing yet" if rest is None
-                  else "resolve every dossier on time" if rest >= 100
-                  else f"resolve at least {rest:.1f} % on time")
-        shown = (f"The {len(rows)} agencies with the lowest on-time rate, of {total} with dossiers "
-                 f"(the other {total - len(rows)} {others})")
+        others = (t("agencies.rest_none") if rest is None
+                  else t("agencies.rest_all") if rest >= 100
+                  else t("agencies.rest_least", rate=t.percent(rest)))
+        shown = t("agencies.some", shown=len(rows), total=t.number(total), rest=t.number(total - len(rows)),
+                  others=others)
     return Chart(
-        "agencies", "Agencies: on time and online",
-        f"{shown}, over every month the exports cover. Dots: share of resolved dossiers resolved by "
-        "their due date (the axis starts near the lowest rate). Bars: share of received dossiers "
-        "filed online; hover for the counts. Colour: administrative level.",
+        "agencies", t("agencies.title"),
+        t("agencies.caption", shown=shown, year=year_text(t, year, period), bounds=_bounds(t, period)),
         figure)
 
 
-def chart_worst_districts(rows: list[dict]) -> Chart:
+def chart_worst_districts(rows: list[dict], t: Labels, year: int | None, period: Period | None) -> Chart:
     worst = max((row["late_rate"] for row in rows), default=0) or 1
     figure = go.Figure(go.Bar(
         x=[row["late_rate"] for row in rows], y=[row["district_label"] for row in rows], orientation="h",
         marker_color=[_shade("#f6c6cc", COLOURS["late"], row["late_rate"] / worst) for row in rows],
-        text=[f"{row['late_rate']:.1f} %  ({row['dossiers_late']:,} of {row['dossiers_resolved']:,})"
-              for row in rows],
+        text=[t("districts.bar", rate=t.percent(row["late_rate"]), late=t.number(row["dossiers_late"]),
+                resolved=t.number(row["dossiers_resolved"])) for row in rows],
         textposition="outside", cliponaxis=False, textfont={"color": "#1f2933"},
-        customdata=[[row["agencies"]] for row in rows],
-        hovertemplate="%{y}: %{x:.2f} % late<br>%{customdata[0]} agencies in the district<extra></extra>"))
+        customdata=[[row["agencies"]] for row in rows], hovertemplate=t("districts.hover")))
     if not rows:
-        _no_data(figure, "No resolved dossiers at district or commune level")
-    _layout(figure, max(300, 38 * len(rows) + 100), showlegend=False)
+        _no_data(figure, t("districts.none"))
+    _layout(figure, t, max(300, 38 * len(rows) + 100), bottom=50, legend=False)
     figure.update_yaxes(autorange="reversed", automargin=True, ticklabelstandoff=8)
-    figure.update_xaxes(ticksuffix=" %", range=[0, worst * 1.45], title_text="Late (% of resolved)")
+    figure.update_xaxes(ticksuffix=" %", range=[0, worst * 1.45], title_text=t("districts.axis"))
     return Chart(
-        "districts", "Districts with the most late dossiers",
-        "Share of dossiers resolved after their due date, counting every agency located in the district "
-        "(its People's Committee, land registration branch, communes, tax sub-department). Worst first; "
-        "the label gives late and resolved counts.",
-        figure)
+        "districts", t("districts.title"),
+        t("districts.caption", year=year_text(t, year, period), bounds=_bounds(t, period)), figure)
 
 
-def chart_procedure_digitisation(rows: list[dict], year: int | None) -> Chart:
-    levels = [SERVICE_LEVELS.get(row["service_level"], f"Level {row['service_level']}") for row in rows]
+def chart_procedure_digitisation(rows: list[dict], t: Labels, year: int | None,
+                                 period: Period | None) -> Chart:
+    levels = [t.get(f"procedures.level.{row['service_level']}",
+                    t("procedures.level", level=row["service_level"])) for row in rows]
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                           subplot_titles=("What the catalog offers (procedures)",
-                                           "What applicants use (% of dossiers)"))
-    for key, name, colour in (("procedures", "all", COLOURS["neutral"]),
-                              ("procedures_online_payment", "payable online", COLOURS["payment"]),
-                              ("procedures_postal", "by post", COLOURS["postal"])):
-        figure.add_bar(x=levels, y=[row[key] for row in rows], name=name, marker_color=colour,
-                       legend="legend", text=[f"{row[key]:,}" for row in rows], textposition="outside",
+                           subplot_titles=(t("procedures.catalog_title"), t("procedures.usage_title")))
+    for key, name, colour in (("procedures", "procedures.all", COLOURS["neutral"]),
+                              ("procedures_online_payment", "procedures.payable_online", COLOURS["payment"]),
+                              ("procedures_postal", "procedures.by_post", COLOURS["postal"])):
+        figure.add_bar(x=levels, y=[row[key] for row in rows], name=t(name), marker_color=colour,
+                       legend="legend", text=[t.number(row[key]) for row in rows], textposition="outside",
                        constraintext="none", cliponaxis=False,
-                       hovertemplate=f"%{{x}}: %{{y:,}} procedures, {name}<extra></extra>",
-                       row=1, col=1)
+                       hovertemplate=t("procedures.hover_count", name=t(name)), row=1, col=1)
     for key, name, colour, numerator, denominator in (
-        ("online_rate", "filed online", COLOURS["online"], "dossiers_online", "dossiers_received"),
-        ("paid_online_rate", "paid online (of those with a fee)", COLOURS["payment"],
+        ("online_rate", "procedures.filed_online", COLOURS["online"], "dossiers_online", "dossiers_received"),
+        ("paid_online_rate", "procedures.paid_online", COLOURS["payment"],
          "dossiers_paid_online", "dossiers_with_fee"),
-        ("postal_rate", "filed by post", COLOURS["postal"], "dossiers_postal", "dossiers_received"),
+        ("postal_rate", "procedures.filed_by_post", COLOURS["postal"],
+         "dossiers_postal", "dossiers_received"),
     ):
-        figure.add_bar(x=levels, y=[row[key] for row in rows], name=name, marker_color=colour,
+        figure.add_bar(x=levels, y=[row[key] for row in rows], name=t(name), marker_color=colour,
                        legend="legend2",
-                       text=[f"{row[key]:.1f} %" if row[key] is not None else "" for row in rows],
+                       text=[t.percent(row[key]) if row[key] is not None else "" for row in rows],
                        textposition="outside", constraintext="none", cliponaxis=False,
                        customdata=[[row[numerator], row[denominator]] for row in rows],
-                       hovertemplate=f"%{{x}}: %{{y:.1f}} % {name} (%{{customdata[0]:,}} of "
-                                     "%{customdata[1]:,})<extra></extra>",
-                       row=1, col=2)
+                       hovertemplate=t("procedures.hover_rate", name=t(name)), row=1, col=2)
     if not rows:
-        _no_data(figure, "No procedures with dossiers in this release")
-    _layout(figure, 440, barmode="group", margin={"l": 10, "r": 20, "t": 100, "b": 40})
+        _no_data(figure, t("procedures.none"))
+    _layout(figure, t, 420, top=50, bottom=50, legend_rows=2, barmode="group")
+    # Two legends, one per half, in two rows of the bottom margin: the catalog's above.
     figure.update_layout(
-        legend={"title": {"text": "Catalog procedures:"}},
-        legend2={"orientation": "h", "yref": "container", "y": 1, "yanchor": "top", "x": 0.55,
-                 "title": {"text": "Dossiers:"}})
+        legend={"y": LEGEND_HEIGHT / figure.layout.height, "title": {"text": t("procedures.catalog_legend")}},
+        legend2={**LEGEND, "title": {"text": t("procedures.dossiers_legend")}})
     figure.update_yaxes(rangemode="tozero", row=1, col=1)
     figure.update_yaxes(ticksuffix=" %", rangemode="tozero", row=1, col=2)
     return Chart(
-        "procedures", "Procedure digitisation by online service level",
-        f"Reporting year {year}. Left: catalog procedures at each online service level, and how many of "
-        "them take fees online or dossiers by public postal service. Right: of the dossiers received for "
-        "those procedures, the share filed online, paid online (of dossiers with a fee) and sent by post.",
-        figure)
+        "procedures", t("procedures.title"),
+        t("procedures.caption", year=year_text(t, year, period), bounds=_bounds(t, period)), figure)
 
 
-def chart_decision_766(rows: list[dict], year: int | None) -> Chart:
-    labels = [INDICATORS.get(row["indicator_code"], row["indicator_code"]) for row in rows]
+def chart_decision_766(rows: list[dict], t: Labels, year: int | None, period: Period | None) -> Chart:
+    labels = [t.get(f"d766.{row['indicator_code']}", row["indicator_code"]) for row in rows]
     figure = go.Figure()
     figure.add_bar(
-        x=[row["max_points"] for row in rows], y=labels, orientation="h", name="Points available",
+        x=[row["max_points"] for row in rows], y=labels, orientation="h", name=t("d766.available"),
         marker_color="#e4e7eb", width=0.75, hoverinfo="skip")
     figure.add_bar(
-        x=[row["points"] or 0 for row in rows], y=labels, orientation="h", name="Points earned",
+        x=[row["points"] or 0 for row in rows], y=labels, orientation="h", name=t("d766.earned"),
         marker_color=COLOURS["on_time"], width=0.45,
-        text=[f"{row['points'] or 0:g} / {row['max_points']:g}" for row in rows],
+        text=[f"{t.short(row['points'] or 0)} / {t.short(row['max_points'])}" for row in rows],
         textposition="outside", cliponaxis=False,
         customdata=[[row["achieved_rate"] or 0, row["numerator"], row["denominator"],
-                     100 * row["full_points_share"], f"group {row['indicator_group']}: "
-                     f"{row['indicator_group_name']}"] for row in rows],
-        hovertemplate="%{customdata[4]}<br>%{x:.2f} points: %{customdata[0]:.1f} % "
-                      "(%{customdata[1]:,} of %{customdata[2]:,}), full points at %{customdata[3]:.0f} %"
-                      "<extra></extra>")
+                     100 * row["full_points_share"],
+                     t("d766.group", group=row["indicator_group"],
+                       name=t.get(f"d766.group.{row['indicator_group']}", row["indicator_group_name"]))]
+                    for row in rows],
+        hovertemplate=t("d766.hover"))
     earned = sum(row["points"] or 0 for row in rows)
     available = sum(row["max_points"] for row in rows)
     if not rows:
-        _no_data(figure, f"No Decision 766 indicators for {year}")
-    _layout(figure, 400, barmode="overlay", margin={"l": 10, "r": 30, "t": 50, "b": 40})
+        _no_data(figure, t("d766.none", year=year))
+    _layout(figure, t, 360, bottom=50, barmode="overlay", right=30)
     figure.update_yaxes(autorange="reversed", automargin=True, ticklabelstandoff=8)
     widest = max((row["max_points"] for row in rows), default=1)
-    figure.update_xaxes(title_text="Points", range=[0, widest * 1.25])
+    figure.update_xaxes(title_text=t("d766.axis"), range=[0, widest * 1.25])
     return Chart(
-        "decision-766", "Decision 766 service index: what the dossiers earn",
-        f"Reporting year {year}: {earned:.2f} of the {available:g} points the exports can compute "
-        "(of 100; transparency and satisfaction need surveys). Each bar: points earned against points "
-        "available; hover for the share behind them.",
+        "decision-766", t("d766.title"),
+        t("d766.caption", year=year_text(t, year, period), bounds=_bounds(t, period),
+          earned=t.number(earned, 2), available=t.short(available)),
         figure)
 
 
@@ -269,20 +296,21 @@ def _status(row: dict) -> str:
     return "listed" if row["is_listed"] else "agrees"
 
 
-def chart_report_vs_exports(rows: list[dict]) -> Chart:
+def chart_report_vs_exports(rows: list[dict], t: Labels, period: Period | None) -> Chart:
+    """The latest report's figures against the exports; `period`: the report's period, covered."""
     counts = [row for row in rows if row["figure_unit"] != "percent"]
     percents = [row for row in rows if row["figure_unit"] == "percent"]
     figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.22,
-                           subplot_titles=("Counts: report and exports (log scale)",
-                                           "Percentages: exports minus report"))
+                           subplot_titles=(t("rve.counts_title"), t("rve.percents_title")))
     # Each figure is labelled with both values, so the numbers stay out of the plot area.
+    for row in rows:
+        row["metric_label"] = row[f"label_{t.lang}"] or row["metric_id"]
     for row in counts:
         share = 100 * row["exports_value"] / row["report_value"] if row["report_value"] else None
-        row["label"] = (f"{row['metric_label']}<br><sub>exports "
-                        f"{'–' if share is None else f'{share:.1f} %'} of the report</sub>")
+        row["label"] = t("rve.count_label", metric=row["metric_label"], share=t.percent(share))
     for row in percents:
-        row["label"] = (f"{row['metric_label']}<br><sub>report "
-                        f"{row['report_value']:g} % · exports {row['exports_value']:g} %</sub>")
+        row["label"] = t("rve.percent_label", metric=row["metric_label"], report=t.short(row["report_value"]),
+                         exports=t.short(row["exports_value"]))
     connectors_x: list = []
     connectors_y: list = []
     for row in counts:
@@ -292,40 +320,39 @@ def chart_report_vs_exports(rows: list[dict]) -> Chart:
                        hoverinfo="skip", showlegend=False, row=1, col=1)
     figure.add_scatter(
         x=[row["report_value"] for row in counts], y=[row["label"] for row in counts], mode="markers",
-        name="Report says", marker={"symbol": "diamond", "size": 14, "color": COLOURS["report"]},
-        customdata=[[row["source_line"]] for row in counts],
-        hovertemplate="report says %{x:,.0f} (line %{customdata[0]})<extra></extra>", row=1, col=1)
-    for status, label in (("listed", "Exports: listed in the register"),
-                          ("agrees", "Exports: within tolerance")):
+        name=t("rve.report_says"), marker={"symbol": "diamond", "size": 14, "color": COLOURS["report"]},
+        customdata=[[row["source_line"]] for row in counts], hovertemplate=t("rve.hover_report"),
+        row=1, col=1)
+    for status in ("listed", "agrees"):
         picked = [row for row in counts if _status(row) == status]
         figure.add_scatter(
             x=[row["exports_value"] for row in picked], y=[row["label"] for row in picked],
-            mode="markers", name=label, legendgroup=status, marker={"size": 14, "color": COLOURS[status]},
-            hovertemplate="exports add up to %{x:,.0f}<extra></extra>", row=1, col=1)
+            mode="markers", name=t(f"rve.{status}"), legendgroup=status,
+            marker={"size": 14, "color": COLOURS[status]}, hovertemplate=t("rve.hover_exports"),
+            row=1, col=1)
         picked = [row for row in percents if _status(row) == status]
         figure.add_bar(
             x=[row["difference"] for row in picked], y=[row["label"] for row in picked], orientation="h",
-            name=label, legendgroup=status, marker_color=COLOURS[status],
+            name=t(f"rve.{status}"), legendgroup=status, marker_color=COLOURS[status],
             showlegend=not any(_status(row) == status for row in counts) and bool(picked),
             customdata=[[row["exports_numerator"], row["exports_denominator"], row["source_line"]]
                         for row in picked],
-            hovertemplate="%{x:+.2f} points: exports %{customdata[0]:,} of %{customdata[1]:,}, "
-                          "report line %{customdata[2]}<extra></extra>", row=1, col=2)
+            hovertemplate=t("rve.hover_difference"), row=1, col=2)
     if not rows:
-        _no_data(figure, "No report figure the exports can recompute")
+        _no_data(figure, t("rve.none"))
     widest = max((abs(row["difference"]) for row in percents), default=1) or 1
-    _layout(figure, max(320, 52 * max(len(counts), len(percents), 1) + 130),
-            margin={"l": 10, "r": 30, "t": 90, "b": 40})
-    figure.update_xaxes(type="log", title_text="Dossiers", row=1, col=1)
+    _layout(figure, t, max(320, 52 * max(len(counts), len(percents), 1) + 90), top=50, bottom=50,
+            right=30)
+    figure.update_xaxes(type="log", title_text=t("rve.counts_axis"), row=1, col=1)
     figure.update_xaxes(range=[-widest * 1.3, widest * 1.3], zeroline=True, zerolinecolor="#52606d",
-                        zerolinewidth=2, ticksuffix=" pt", title_text="Percentage points", row=1, col=2)
+                        zerolinewidth=2, ticksuffix=t("rve.points_suffix"), title_text=t("rve.points_axis"),
+                        row=1, col=2)
     figure.update_yaxes(automargin=True, ticklabelstandoff=8)
     year = rows[0]["report_year"] if rows else None
     listed = sum(1 for row in rows if row["is_listed"])
     return Chart(
-        "report-vs-exports", "The report against the exports",
-        f"Figures of the {year} report that the dossier exports can recompute for the same period: "
-        f"{listed} of {len(rows)} disagree beyond tolerance and are listed in the discrepancy register "
-        "(orange); green ones agree. Counts can differ by orders of magnitude where the exports cover "
-        "only some of the province's dossiers; rates computed from them should still agree.",
+        "report-vs-exports", t("rve.title"),
+        t("rve.caption", year=year, bounds=_bounds(t, period),
+          covered=t.number(period.days_covered if period else 0), days=t.number(period.days if period else 0),
+          listed=listed, total=len(rows)),
         figure)

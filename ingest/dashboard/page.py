@@ -10,39 +10,39 @@ from datetime import date, datetime
 from plotly.offline import get_plotlyjs
 from plotly.utils import PlotlyJSONEncoder
 
-from ingest.dashboard.charts import FONT, Chart
+from ingest.dashboard.charts import FONT, Chart, year_text
+from ingest.dashboard.labels import Labels
+from ingest.dashboard.queries import Period
 
-SEVERITIES = {"fail": "Failure", "warn": "Warning"}
 
-
-def register_table(rows: list[dict]) -> str:
+def register_table(rows: list[dict], t: Labels) -> str:
     """The discrepancy register of this release as an HTML table (a register is read, not plotted)."""
     if not rows:
-        return "<p class=caption>No discrepancies in this release: every report check passed.</p>"
+        return f"<p class=caption>{html.escape(t('register.none'))}</p>"
 
-    def number(value: float | None) -> str:
-        return "" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
+    def cells(row: dict) -> str:
+        severity, check = row["severity"] or "", row["check_name"] or ""
+        label = row[f"label_{t.lang}"] or row["metrics"] or ""
+        return (
+            f"<td><span class='chip {html.escape(severity)}'>"
+            f"{html.escape(t.get(f'severity.{severity}', severity))}</span></td>"
+            f"<td title='{html.escape(check)}'>{html.escape(t.get(f'check.{check}', check))}</td>"
+            f"<td>{html.escape(label)}</td><td>{row['report_year'] or ''}</td>"
+            + "".join(f"<td class=num>{t.decimal(row[key])}</td>"
+                      for key in ("expected", "observed", "difference", "tolerance"))
+            + f"<td>{html.escape(row['source_lines'] or '')}</td>")
 
-    body = "".join(
-        "<tr>"
-        f"<td><span class='chip {html.escape(row['severity'] or '')}'>"
-        f"{html.escape(SEVERITIES.get(row['severity'], row['severity'] or ''))}</span></td>"
-        f"<td>{html.escape(row['check_name'] or '')}</td>"
-        f"<td>{html.escape(row['metric_label'] or '')}</td>"
-        f"<td>{row['report_year'] or ''}</td>"
-        f"<td class=num>{number(row['expected'])}</td><td class=num>{number(row['observed'])}</td>"
-        f"<td class=num>{number(row['difference'])}</td><td class=num>{number(row['tolerance'])}</td>"
-        f"<td>{html.escape(row['source_lines'] or '')}</td>"
-        "</tr>"
-        for row in rows)
+    body = "".join(f"<tr>{cells(row)}</tr>" for row in rows)
     # Each check says once why its findings are listed rather than blocking.
-    reasons = dict.fromkeys((row["check_name"], row["message"]) for row in rows if row["message"])
-    notes = "".join(f"<li><b>{html.escape(check)}</b>: {html.escape(message)}</li>"
-                    for check, message in reasons)
-    return (
-        "<table class=register><thead><tr><th>Status</th><th>Check</th><th>Figure</th><th>Year</th>"
-        "<th>Expected</th><th>Observed</th><th>Difference</th><th>Tolerance</th><th>Report lines</th>"
-        f"</tr></thead><tbody>{body}</tbody></table><ul class=caption>{notes}</ul>")
+    reasons = dict.fromkeys(
+        (row["check_name"], t.get(f"reason.{row['check_name']}", row["message"]))
+        for row in rows if row["message"])
+    notes = "".join(f"<li><b>{html.escape(t.get(f'check.{check}', check))}</b>: {html.escape(reason)}</li>"
+                    for check, reason in reasons)
+    headers = "".join(f"<th>{html.escape(t(f'register.{key}'))}</th>" for key in (
+        "status", "check", "figure", "year", "expected", "observed", "difference", "tolerance", "lines"))
+    return (f"<table class=register><thead><tr>{headers}</tr></thead><tbody>{body}</tbody></table>"
+            f"<ul class=caption>{notes}</ul>")
 
 
 STYLE = """
@@ -63,6 +63,7 @@ main { max-width: 1400px; margin: 0 auto; padding: 20px 24px 40px; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px 8px; }
 section.wide { grid-column: 1 / -1; }
 section h2 { margin: 0 0 4px; font-size: 18px; font-weight: 600; }
+.caption.note { border-left: 3px solid #9fb3c8; padding-left: 10px; }
 .caption { margin: 0 0 8px; color: var(--muted); font-size: 14px; line-height: 1.45; max-width: 110ch; }
 table.register { width: 100%; border-collapse: collapse; font-size: 13px; margin: 6px 0 12px; }
 table.register th { text-align: left; color: var(--muted); font-weight: 600;
@@ -76,48 +77,52 @@ footer { color: var(--muted); font-size: 12px; text-align: center; padding: 0 0 
 """.replace("FONT_FAMILY", FONT)
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} %"
-
-
-def _tiles(glance: dict | None) -> str:
+def _tiles(glance: dict | None, t: Labels) -> str:
     if glance is None:
-        return "<p class=caption>No dossier exports in this release.</p>"
-    period = f"{glance['period_start_date']:%d/%m/%Y} – {glance['period_end_date']:%d/%m/%Y}"
+        return f"<p class=caption>{html.escape(t('glance.none'))}</p>"
+    period: Period = glance["period"]
+    year = year_text(t, glance["reporting_year"], period)
     tiles = (
-        (f"{glance['dossiers_received']:,}", f"dossiers received, reporting year {glance['reporting_year']}"),
-        (_percent(glance["on_time_rate"]), f"resolved on time ({glance['dossiers_resolved']:,} resolved)"),
-        (_percent(glance["late_rate"]), "resolved late"),
-        (_percent(glance["online_rate"]), "filed online"),
-        (_percent(glance["paid_online_rate"]), "of fees paid online"),
-        (_percent(glance["online_enabled_rate"]),
-         f"of {glance['procedures_in_catalog']:,} procedures online (level 3-4)"),
+        (t.number(glance["dossiers_received"]), t("glance.received", year=year)),
+        (t.percent(glance["on_time_rate"]),
+         t("glance.on_time", resolved=t.number(glance["dossiers_resolved"]))),
+        (t.percent(glance["late_rate"]), t("glance.late")),
+        (t.percent(glance["online_rate"]), t("glance.online")),
+        (t.percent(glance["paid_online_rate"]), t("glance.paid_online")),
+        (t.percent(glance["online_enabled_rate"]),
+         t("glance.online_enabled", procedures=t.number(glance["procedures_in_catalog"]))),
     )
     cells = "".join(f"<div class=tile><div class=value>{html.escape(value)}</div>"
                     f"<div class=label>{html.escape(label)}</div></div>" for value, label in tiles)
-    return (f"<div class=tiles>{cells}</div><p class=caption style='margin-top:8px'>Reporting year "
-            f"{glance['reporting_year']} runs {period}; rates are counts over counts from the dossier "
-            "exports, not averages of agency rates.</p>")
+    caption = t("glance.caption", year=year, start=t.date(period.start), end=t.date(period.end))
+    note = t("year.note", year=glance["reporting_year"],
+             bounds=t("period.bounds", start=t.date(period.start), end=t.date(period.end)),
+             covered=t.number(period.days_covered), days=t.number(period.days),
+             share=t.percent(100 * period.coverage))
+    return (f"<div class=tiles>{cells}</div>"
+            f"<p class=caption style='margin-top:8px'>{html.escape(caption)}</p>"
+            f"<p class='caption note' id=year-note>{html.escape(note)}</p>")
 
 
-def _release_line(release: dict) -> str:
-    parts = [f"Release <code>{html.escape(str(release['release_id']))}</code>"]
+def _release_line(release: dict, t: Labels) -> str:
+    parts = [t("page.release", release=f"<code>{html.escape(str(release['release_id']))}</code>")]
     published = release.get("published_at")
     if isinstance(published, datetime | date):
-        parts.append(f"published {published:%Y-%m-%d %H:%M} UTC")
+        when = f"{published:%d/%m/%Y %H:%M}" if t.lang == "vi" else f"{published:%Y-%m-%d %H:%M}"
+        parts.append(t("page.published", when=when))
     if release.get("checks_passed") is not None:
-        parts.append(f"checks: {release['checks_passed']} passed, {release.get('checks_warned') or 0} "
-                     f"warned, {release.get('checks_failed') or 0} failed")
+        parts.append(t("page.checks", passed=release["checks_passed"],
+                       warned=release.get("checks_warned") or 0, failed=release.get("checks_failed") or 0))
     if release.get("source_files"):
-        parts.append(f"built from {release['source_files']:,} source files")
+        parts.append(t("page.sources", files=t.number(release["source_files"])))
     return " · ".join(parts)
 
 
-def _figure_html(chart: Chart) -> str:
+def _figure_html(chart: Chart, t: Labels) -> str:
     """The chart's div and the script that draws it. The figure goes in as UTF-8 JSON (plotly's
     own to_html escapes every non-ASCII letter), with `<` escaped so no text can end the script."""
     spec = chart.figure.to_plotly_json()
-    config = {"displaylogo": False, "responsive": True,
+    config = {"displaylogo": False, "responsive": True, "locale": t.lang,
               "toImageButtonOptions": {"filename": f"cchc-{chart.anchor}"}}
     payload = json.dumps({"data": spec["data"], "layout": spec["layout"], "config": config},
                          cls=PlotlyJSONEncoder, ensure_ascii=False).replace("<", "\\u003c")
@@ -129,28 +134,31 @@ def _figure_html(chart: Chart) -> str:
 
 
 def render_page(release: dict, province: str | None, glance: dict | None, charts: list[Chart],
-                register_html: str) -> str:
+                register_html: str, t: Labels) -> str:
     """The whole page: plotly.js once, inline, then the header, tiles and one section per chart."""
     wide = {"months", "agencies", "procedures", "report-vs-exports"}
     sections = "".join(
         f"<section id={chart.anchor} class='{'wide' if chart.anchor in wide else ''}'>"
         f"<h2>{html.escape(chart.title)}</h2><p class=caption>{html.escape(chart.caption)}</p>"
-        f"{_figure_html(chart)}</section>"
+        f"{_figure_html(chart, t)}</section>"
         for chart in charts)
-    register = ("<section id=register class=wide><h2>Discrepancy register</h2><p class=caption>"
-                "Every finding of a failed report check in this release, with both values: figures of "
-                "the report that disagree with each other or with what the exports add up to. Warnings "
-                "are listed here and do not block publishing; a failure stops the release.</p>"
-                f"{register_html}</section>")
-    title = f"CCHC dashboard · {province}" if province else "CCHC dashboard"
+    register = (f"<section id=register class=wide><h2>{html.escape(t('register.title'))}</h2>"
+                f"<p class=caption>{html.escape(t('register.caption'))}</p>{register_html}</section>")
+    title = t("page.title_province", province=province) if province else t("page.title")
     release_id = html.escape(str(release["release_id"]))
+    # plotly.js speaks English; the toolbar's words and the number format come from labels.py.
+    locale = (f"<script>Plotly.register({json.dumps(t.plotly_locale, ensure_ascii=False)});</script>\n"
+              if t.plotly_locale else "")
+    other = "vi" if t.lang == "en" else "en"
+    footer = t("page.footer", command="<code>cchc dashboard</code>",
+               other=f"<code>cchc dashboard --lang {other}</code>")
     return (
-        "<!doctype html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n"
+        f"<!doctype html>\n<html lang={t.lang}>\n<head>\n<meta charset=utf-8>\n"
         "<meta name=viewport content='width=device-width, initial-scale=1'>\n"
         f"<meta name=cchc-release content='{release_id}'>\n"
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n"
-        f"<script type='text/javascript'>{get_plotlyjs()}</script>\n</head>\n<body>\n"
-        f"<header><h1>{html.escape(title)}</h1><div class=release>{_release_line(release)}</div></header>\n"
-        f"<main>{_tiles(glance)}<div class=grid>{sections}{register}</div></main>\n"
-        "<footer>Administrative reform (cải cách hành chính) statistics from the published marts; "
-        "built by <code>cchc dashboard</code>.</footer>\n</body>\n</html>\n")
+        f"<script type='text/javascript'>{get_plotlyjs()}</script>\n{locale}</head>\n<body>\n"
+        f"<header><h1>{html.escape(title)}</h1>"
+        f"<div class=release>{_release_line(release, t)}</div></header>\n"
+        f"<main>{_tiles(glance, t)}<div class=grid>{sections}{register}</div></main>\n"
+        f"<footer>{footer}</footer>\n</body>\n</html>\n")

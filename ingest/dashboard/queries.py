@@ -7,6 +7,8 @@ averaged, none is defined here)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +24,9 @@ AGENCY_LIMIT = 40  # agencies on the agency chart
 REQUIRED_TABLES = (
     "meta.release",
     "marts.dim_metric_definitions",
+    "marts.dim_dates",
+    "marts.dim_agencies",
+    "marts.fct_dossier_activity",
     "marts.rpt_agency_monthly_performance",
     "marts.rpt_province_year_scorecard",
     "marts.rpt_province_year_metrics",
@@ -93,3 +98,59 @@ def read_release(con: duckdb.DuckDBPyConnection) -> dict:
     if not found:
         raise DashboardError("the serving copy has an empty meta.release: run `cchc run` to publish")
     return found[0]
+
+
+# ------------------------------------------------------------------ one definition of year
+# Every chart counts by the province's reporting year (dim_dates and its cut-off, e.g.
+# 15 Dec - 14 Dec), as the scorecard does, and reporting months under the same cut-off.
+# A period is complete when the months of dossier exports cover each of its days; the
+# page marks the others instead of showing a few days as if they were a whole period.
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period and how many of its days the dossier exports cover."""
+
+    start: date
+    end: date
+    days_covered: int
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def is_complete(self) -> bool:
+        return self.days_covered >= self.days
+
+    @property
+    def coverage(self) -> float:
+        return self.days_covered / self.days
+
+
+def covered_period(start: date, end: date, export_months: list[date]) -> Period:
+    """The period `start`-`end` with the days of it that fall in a month of `export_months`."""
+    covered = 0
+    for month in export_months:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        first, last = max(start, month), min(end, following - timedelta(days=1))
+        covered += max(0, (last - first).days + 1)
+    return Period(start, end, covered)
+
+
+def export_months(con: duckdb.DuckDBPyConnection) -> list[date]:
+    return [row["month_date"] for row in rows(con, "export_months")]
+
+
+def reporting_years(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[int, Period]:
+    """The reporting years with dossiers, each with its bounds and coverage."""
+    return {row["reporting_year"]: covered_period(row["period_start_date"], row["period_end_date"], months)
+            for row in rows(con, "years")}
+
+
+def focus_year(years: dict[int, Period]) -> int | None:
+    """The year the page is about: the latest complete one, else the best covered (latest on a tie)."""
+    complete = [year for year, period in years.items() if period.is_complete]
+    if complete:
+        return max(complete)
+    return max(years, key=lambda year: (years[year].days_covered, year), default=None)

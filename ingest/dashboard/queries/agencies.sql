@@ -1,19 +1,29 @@
--- The agencies with the lowest on-time rate (at most $limit), with how many there are in
--- all and the lowest rate among those left out.
-with per_agency as (
+-- The agencies with the lowest on-time rate in reporting year $year (at most $limit),
+-- with how many there are in all and the lowest rate among those left out. Agencies as
+-- the marts name them (dim_agencies, latest version), activity in the year of its event.
+with activity as (
+    select activity.*
+    from marts.fct_dossier_activity as activity
+    inner join marts.dim_dates as dates on activity.activity_date = dates.date_id
+    where dates.reporting_year = $year
+),
+
+per_agency as (
     select
-        agency_id,
-        any_value(agency_name) as agency_name,
-        any_value(agency_level) as agency_level,
-        sum(dossiers_received) as dossiers_received,
-        sum(dossiers_online) as dossiers_online,
-        sum(dossiers_resolved) as dossiers_resolved,
-        sum(dossiers_on_time) as dossiers_on_time,
+        agencies.agency_id,
+        any_value(agencies.agency_name) as agency_name,
+        any_value(agencies.agency_level) as agency_level,
+        sum(activity.dossiers_received) as dossiers_received,
+        sum(activity.dossiers_online) as dossiers_online,
+        sum(activity.dossiers_resolved) as dossiers_resolved,
+        sum(activity.dossiers_on_time) as dossiers_on_time,
         {rate:dossiers_on_time_pct} as on_time_rate,
         {rate:dossiers_online_pct} as online_rate
-    from marts.rpt_agency_monthly_performance
-    group by agency_id
-    having sum(dossiers_received) > 0 or sum(dossiers_resolved) > 0
+    from activity
+    inner join marts.dim_agencies as agencies
+        on activity.agency_id = agencies.agency_id and agencies.is_latest_version
+    group by agencies.agency_id
+    having sum(activity.dossiers_received) > 0 or sum(activity.dossiers_resolved) > 0
 ),
 
 ranked as (

@@ -1,15 +1,24 @@
--- The ten district-level localities with the highest late rate, every agency located in
--- the district counted (names as published, from dim_agencies).
-with per_district as (
+-- The ten district-level localities with the highest late rate in reporting year $year,
+-- every agency located in the district counted (names as published, from dim_agencies).
+with activity as (
+    select activity.*
+    from marts.fct_dossier_activity as activity
+    inner join marts.dim_dates as dates on activity.activity_date = dates.date_id
+    where dates.reporting_year = $year
+),
+
+per_district as (
     select
-        district_name,
-        count(distinct agency_id) as agencies,
-        sum(dossiers_resolved) as dossiers_resolved,
-        sum(dossiers_late) as dossiers_late,
+        agencies.district_name,
+        count(distinct agencies.agency_id) as agencies,
+        sum(activity.dossiers_resolved) as dossiers_resolved,
+        sum(activity.dossiers_late) as dossiers_late,
         {rate:dossiers_late_pct} as late_rate
-    from marts.rpt_agency_monthly_performance
-    where district_name is not null
-    group by district_name
+    from activity
+    inner join marts.dim_agencies as agencies
+        on activity.agency_id = agencies.agency_id and agencies.is_latest_version
+    where agencies.district_name is not null
+    group by agencies.district_name
 )
 
 select

@@ -1,24 +1,7 @@
--- The reporting year the page focuses on: the latest one the exports cover to its end
--- (else the latest with dossiers), its counts, and its defined metrics' values.
-with coverage as (
-    select max(month_date) + interval 1 month - interval 1 day as last_covered_date
-    from marts.rpt_agency_monthly_performance
-    where dossiers_received > 0
-),
-
-years as (
-    select
-        scorecard.*,
-        scorecard.period_end_date <= coverage.last_covered_date as is_covered
-    from marts.rpt_province_year_scorecard as scorecard
-    cross join coverage
-    where scorecard.dossiers_received > 0
-),
-
-focus as (
-    select * from years
-    order by is_covered desc, reporting_year desc
-    limit 1
+-- Reporting year $year at a glance: its counts and its defined metrics' values.
+with focus as (
+    select * from marts.rpt_province_year_scorecard
+    where reporting_year = $year
 ),
 
 metric_values as (
@@ -42,7 +25,6 @@ select
     focus.reporting_year,
     focus.period_start_date,
     focus.period_end_date,
-    focus.is_covered,
     focus.dossiers_received,
     focus.dossiers_resolved,
     metric_values.on_time_rate,

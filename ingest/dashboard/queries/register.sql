@@ -1,9 +1,10 @@
--- The discrepancy register of the release, with the metrics' labels where defined.
+-- The discrepancy register of the release, with the metrics' labels (vi, en) where defined.
 select
     register.severity,
     register.check_name,
     register.metrics,
-    coalesce(definitions.label_en, register.metrics) as metric_label,
+    definitions.label_vi,
+    definitions.label_en,
     register.report_year,
     register.expected,
     register.observed,

@@ -6,9 +6,12 @@ with latest_report_year as (
 
 select
     compared.metric_id,
-    coalesce(definitions.label_en, compared.metric_id) as metric_label,
+    definitions.label_vi,
+    definitions.label_en,
     compared.figure_unit,
     compared.report_year,
+    compared.period_start_date,
+    compared.period_end_date,
     compared.report_value,
     compared.exports_value,
     compared.exports_numerator,
