@@ -25,6 +25,7 @@ from ingest.dashboard.page import register_table, render_page
 from ingest.dashboard.queries import (
     AGENCY_LIMIT,
     DashboardError,
+    Period,
     covered_period,
     export_months,
     focus_year,
@@ -53,7 +54,7 @@ def page_content(con: duckdb.DuckDBPyConnection, lang: str = DEFAULT_LANG) -> tu
     period carries how many of its days the exports cover (queries.Period)."""
     t = _labels(lang)
     months = export_months(con)
-    years = reporting_years(con, months)
+    years = reporting_years(con)
     year = focus_year(years)
     period = years.get(year) if year is not None else None
     found = rows(con, "glance", year=year) if year is not None else []
@@ -61,8 +62,8 @@ def page_content(con: duckdb.DuckDBPyConnection, lang: str = DEFAULT_LANG) -> tu
     monthly = [{**row, "period": covered_period(row["period_start_date"], row["period_end_date"], months)}
                for row in rows(con, "monthly")]
     compared = rows(con, "report_vs_exports")
-    report_period = (covered_period(compared[0]["period_start_date"], compared[0]["period_end_date"], months)
-                     if compared else None)
+    report_period = (Period(compared[0]["period_start_date"], compared[0]["period_end_date"],
+                            compared[0]["days_covered"]) if compared else None)
     return glance, [
         charts.chart_monthly_rates(monthly, t),
         charts.chart_agency_rates(rows(con, "agencies", year=year, limit=AGENCY_LIMIT), t, year, period),

@@ -324,6 +324,7 @@ LABELS: dict[str, dict[str, str]] = {
     "register.difference": {"vi": "Chênh lệch", "en": "Difference"},
     "register.tolerance": {"vi": "Ngưỡng sai số", "en": "Tolerance"},
     "register.lines": {"vi": "Dòng trong báo cáo", "en": "Report lines"},
+    "register.finding": {"vi": "Phát hiện", "en": "Finding"},
     "severity.fail": {"vi": "Lỗi", "en": "Failure"},
     "severity.warn": {"vi": "Cảnh báo", "en": "Warning"},
     "check.report_matches_exports": {"vi": "Báo cáo khớp với dữ liệu hồ sơ xuất",

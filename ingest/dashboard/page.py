@@ -11,7 +11,7 @@ from plotly.offline import get_plotlyjs
 from plotly.utils import PlotlyJSONEncoder
 
 from ingest.dashboard.charts import FONT, Chart, year_text
-from ingest.dashboard.labels import Labels
+from ingest.dashboard.labels import LABELS, Labels
 from ingest.dashboard.queries import Period
 
 
@@ -30,17 +30,19 @@ def register_table(rows: list[dict], t: Labels) -> str:
             f"<td>{html.escape(label)}</td><td>{row['report_year'] or ''}</td>"
             + "".join(f"<td class=num>{t.decimal(row[key])}</td>"
                       for key in ("expected", "observed", "difference", "tolerance"))
-            + f"<td>{html.escape(row['source_lines'] or '')}</td>")
+            + f"<td>{html.escape(row['source_lines'] or '')}</td>"
+            + f"<td>{html.escape(row[f'message_{t.lang}'] or '')}</td>")
 
     body = "".join(f"<tr>{cells(row)}</tr>" for row in rows)
     # Each check says once why its findings are listed rather than blocking.
     reasons = dict.fromkeys(
-        (row["check_name"], t.get(f"reason.{row['check_name']}", row["message"]))
-        for row in rows if row["message"])
+        (row["check_name"], t(f"reason.{row['check_name']}"))
+        for row in rows if f"reason.{row['check_name']}" in LABELS)
     notes = "".join(f"<li><b>{html.escape(t.get(f'check.{check}', check))}</b>: {html.escape(reason)}</li>"
                     for check, reason in reasons)
     headers = "".join(f"<th>{html.escape(t(f'register.{key}'))}</th>" for key in (
-        "status", "check", "figure", "year", "expected", "observed", "difference", "tolerance", "lines"))
+        "status", "check", "figure", "year", "expected", "observed", "difference", "tolerance", "lines",
+        "finding"))
     return (f"<table class=register><thead><tr>{headers}</tr></thead><tbody>{body}</tbody></table>"
             f"<ul class=caption>{notes}</ul>")
 

@@ -142,9 +142,10 @@ def export_months(con: duckdb.DuckDBPyConnection) -> list[date]:
     return [row["month_date"] for row in rows(con, "export_months")]
 
 
-def reporting_years(con: duckdb.DuckDBPyConnection, months: list[date]) -> dict[int, Period]:
-    """The reporting years with dossiers, each with its bounds and coverage."""
-    return {row["reporting_year"]: covered_period(row["period_start_date"], row["period_end_date"], months)
+def reporting_years(con: duckdb.DuckDBPyConnection) -> dict[int, Period]:
+    """The reporting years with dossiers, each with its bounds and coverage (the marts')."""
+    return {row["reporting_year"]: Period(row["period_start_date"], row["period_end_date"],
+                                          row["days_covered"])
             for row in rows(con, "years")}
 
 

@@ -135,6 +135,9 @@ def test_page_speaks_vietnamese_by_default_and_english_on_request(page: Path, pa
         assert english not in vi and english in en, english
     assert "Tải biểu đồ dạng PNG" in vi and "Plotly.register({\"moduleType\": \"locale\"" not in en
     assert '"separators": ",."' in vi and '"separators": ".,"' in en
+    # the register's findings in words, in the page's language
+    assert "báo cáo ghi tổng số 166, nhưng các cấp cộng lại được 165" in vi
+    assert "the report states a total of 166, but its levels add up to 165" in en
 
 
 @pytest.mark.slow

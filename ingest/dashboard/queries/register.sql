@@ -1,18 +1,20 @@
--- The discrepancy register of the release, with the metrics' labels (vi, en) where defined.
+-- The discrepancy register of the release: each finding with its metrics' labels and
+-- its sentence in both languages (marts.rpt_discrepancy_register).
 select
     register.severity,
     register.check_name,
     register.metrics,
-    definitions.label_vi,
-    definitions.label_en,
+    register.metric_labels as label_vi,
+    metrics.label_en,
     register.report_year,
     register.expected,
     register.observed,
     register.difference,
     register.tolerance,
     replace(register.source_lines, ',', ', ') as source_lines,
-    register.message
+    register.message as message_vi,
+    register.message_en
 from marts.rpt_discrepancy_register as register
-left join marts.dim_metric_definitions as definitions
-    on register.metrics = definitions.metric_id
+left join marts.dim_metrics as metrics
+    on register.metrics = metrics.metric_id
 order by register.severity, register.check_name, register.metrics

@@ -19,7 +19,8 @@ select
     compared.difference,
     compared.tolerance,
     compared.source_line,
-    not compared.is_within_tolerance as is_listed
+    compared.days_covered,
+    coalesce(compared.is_compared and not compared.is_within_tolerance, false) as is_listed
 from marts.rpt_report_vs_exports as compared
 inner join latest_report_year
     on compared.report_year = latest_report_year.report_year
