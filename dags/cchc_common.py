@@ -60,6 +60,7 @@ def warehouse_settings():
 BAD_DATA = "bad_data"    # the input is wrong: retrying cannot help, fail at once
 TRANSIENT = "transient"  # a lock or I/O hiccup: retry with backoff
 UNKNOWN = "unknown"      # anything else: Airflow's retries apply (a bug or an outage)
+PERMANENT = "permanent"  # a setting is wrong (no such database, login refused): fail at once
 
 # The project's "the input is wrong" exceptions, by module: the module is imported only
 # if it raised, so classifying never imports Great Expectations or the loaders.
@@ -68,22 +69,35 @@ _BAD_DATA_CLASSES = (
     ("ingest.exports.reader", "ExportError"),
     ("expectations.runner", "GateFailed"),
 )
+_PERMANENT_CLASSES = (
+    ("ingest.publish", "PermanentPublishError"),
+)
+
+
+def _is_instance(exc: BaseException, classes: tuple[tuple[str, str], ...]) -> bool:
+    for module_name, class_name in classes:
+        module = sys.modules.get(module_name)
+        kind = getattr(module, class_name, None) if module else None
+        if kind is not None and isinstance(exc, kind):
+            return True
+    return False
 
 
 def classify_failure(exc: BaseException) -> str:
-    """BAD_DATA, TRANSIENT or UNKNOWN for an exception a task raised.
+    """BAD_DATA, PERMANENT, TRANSIENT or UNKNOWN for an exception a task raised.
 
     - bad data: a report that is not a report (ReportError), an unreadable export
       (ExportError), a failed `fail` check of the GX gate (GateFailed);
+    - permanent: a publish target that refuses for good (PermanentPublishError: the
+      Postgres database or role does not exist, the login is refused);
     - transient: DuckDB I/O errors, above all "Could not set lock on file" when another
       process (an analyst's read-write session, a stray `cchc` run) holds the warehouse,
       and OSError (disk, network filesystem, a file still being copied into landing).
     """
-    for module_name, class_name in _BAD_DATA_CLASSES:
-        module = sys.modules.get(module_name)
-        bad = getattr(module, class_name, None) if module else None
-        if bad is not None and isinstance(exc, bad):
-            return BAD_DATA
+    if _is_instance(exc, _BAD_DATA_CLASSES):
+        return BAD_DATA
+    if _is_instance(exc, _PERMANENT_CLASSES):
+        return PERMANENT
     duckdb = sys.modules.get("duckdb")
     if duckdb is not None and isinstance(exc, duckdb.IOException):
         return TRANSIENT
@@ -94,14 +108,17 @@ def classify_failure(exc: BaseException) -> str:
 
 @contextmanager
 def no_retry_on_bad_data() -> Iterator[None]:
-    """Bad input fails the task at once; transient and unknown errors keep their retries."""
-    from airflow.sdk.exceptions import AirflowFailException
+    """Bad input and permanent errors fail the task at once; transient and unknown errors
+    keep their retries. Airflow's own skip and fail pass through."""
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     try:
         yield
+    except (AirflowFailException, AirflowSkipException):
+        raise
     except Exception as exc:
         kind = classify_failure(exc)
-        if kind == BAD_DATA:
+        if kind in (BAD_DATA, PERMANENT):
             raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
         log.warning("%s error, Airflow will retry if tries are left: %s: %s",
                     kind, type(exc).__name__, exc)
@@ -146,7 +163,7 @@ def failure_summary(context: dict[str, Any]) -> dict[str, Any]:
         f"(data interval {payload['data_interval_start']} to {payload['data_interval_end']}) "
         f"raised {payload['exception_type']}: {payload['exception_message']} "
         f"on try {payload['try_number']} ({kind or 'unclassified'} error"
-        f"{', not retried' if kind == BAD_DATA else ''}). Log: {payload['log_url']}"
+        f"{', not retried' if kind in (BAD_DATA, PERMANENT) else ''}). Log: {payload['log_url']}"
     )
     return payload
 

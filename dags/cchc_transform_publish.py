@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 from cchc_common import (
     DEFAULT_ARGS,
     PUBLISHED_MARTS,
@@ -22,6 +22,11 @@ from cchc_common import (
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["cchc", "dbt", "great-expectations", "publish"],
+    params={
+        "rebuild": Param(False, type="boolean",
+                         description="Publish a new release even when nothing new was loaded "
+                                     "(e.g. after a change to the dbt models or seeds)."),
+    },
     doc_md="""
 ### Transform, validate, publish
 Runs when new raw reports or exports land. `build_models` runs `dbt build`
@@ -34,10 +39,18 @@ fails the run when a `fail`-severity check fails, so `publish_marts` never runs
 and the previous serving copy stays as it was. `publish_marts` makes this run a
 release: a new read-only serving file swapped in atomically (older releases kept for
 `cchc rollback`) and, when a Postgres warehouse is configured (`CCHC_POSTGRES_DSN` or
-the `cchc_postgres` connection), the same marts in Postgres in one transaction.
+the `cchc_postgres` connection), the same marts in Postgres: both move to the release or
+neither does (a failed Postgres commit puts the serving copy back), and the task fails
+naming the target. A missing database or a refused login fails at once (no retry).
+
+When nothing new was loaded (a kept release was built from the same source files and
+the same dbt project and checks) `publish_marts` is **skipped** and the releases stay as
+they are, so reruns do not push the rollback history out; trigger with the param
+`rebuild` = true (`cchc run --rebuild`) to publish anyway.
 
 Every task writes the DuckDB warehouse, so every task runs in the `duckdb_writer`
-pool (1 slot). A failed gate is bad data: no retry. dbt failures and lock conflicts
+pool (1 slot). A failed gate is bad data, a Postgres that refuses the database or the
+login is a setting to fix: no retry. dbt failures and lock conflicts
 are retried with exponential backoff (30 s, 60 s); a final failure is logged as one
 summary and posted to the `cchc_alerts_webhook` connection or the
 `cchc_alerts_webhook_url` variable when set.
@@ -58,12 +71,21 @@ def cchc_transform_publish():
         with no_retry_on_bad_data():
             return validate(run_id, settings=warehouse_settings())
 
-    @task(outlets=[PUBLISHED_MARTS], doc_md="Publish this run as a release (serving copy, Postgres).")
-    def publish_marts(run_id=None) -> dict:
+    @task(outlets=[PUBLISHED_MARTS],
+          doc_md="Publish this run as a release (serving copy, Postgres); skipped when "
+                 "nothing new was loaded unless the param `rebuild` is true.")
+    def publish_marts(run_id=None, params=None) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from ingest.pipeline import publish_marts as publish
+        from ingest.publish import NothingToPublish
 
         with no_retry_on_bad_data():
-            return publish(run_id, settings=warehouse_settings())
+            try:
+                return publish(run_id, settings=warehouse_settings(),
+                               rebuild=bool((params or {}).get("rebuild")))
+            except NothingToPublish as exc:  # visible as "skipped" in the UI
+                raise AirflowSkipException(str(exc)) from exc
 
     build_models() >> validate_warehouse() >> publish_marts()
 

@@ -2,7 +2,8 @@
 
 Parsing the DAG folder and starting Airflow's in-process execution API once, instead
 of once per `airflow dags test`, turns minutes into seconds. Not a DAG file: listed in
-.airflowignore. Reads a JSON plan on stdin: [{"dag_id": ..., "run_after": "yyyy-mm-dd"}],
+.airflowignore. Reads a JSON plan on stdin: [{"dag_id": ..., "run_after": "yyyy-mm-dd",
+"conf": {...} or null}],
 prints one JSON line per finished run on stdout; Airflow's own logs go to --log-file.
 """
 
@@ -39,7 +40,8 @@ def main() -> int:
     for run in plan:
         started = time.monotonic()
         # Manual runs cover the last complete data interval before `run_after`.
-        dag_run = dagbag.dags[run["dag_id"]].test(logical_date=pendulum.parse(run["run_after"]))
+        dag_run = dagbag.dags[run["dag_id"]].test(logical_date=pendulum.parse(run["run_after"]),
+                                                  run_conf=run.get("conf"))
         progress.write(json.dumps({
             "dag_id": run["dag_id"],
             "run_id": dag_run.run_id,

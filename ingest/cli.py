@@ -61,7 +61,9 @@ class SqlFormat(StrEnum):
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -84,25 +86,40 @@ def run(
         typer.Option(help="dbt target: duckdb, postgres or spark (default: CCHC_DBT_TARGET, "
                           "else duckdb). spark builds from the Parquet lake: docs/SCALING.md."),
     ] = None,
+    rebuild: Annotated[bool, typer.Option(
+        "--rebuild", help="Publish a new release even when nothing new was loaded (e.g. after "
+                          "changing the dbt models or seeds).")] = False,
 ) -> None:
-    """Run the real Airflow DAGs: load reports and exports, dbt build, GX gate, publish."""
+    """Run the real Airflow DAGs: load reports and exports, dbt build, GX gate, publish.
+
+    A run that loads nothing new publishes no new release (the current one stays);
+    --rebuild publishes anyway.
+    """
     from ingest.orchestrate import (
         OrchestrationError,
+        PeriodError,
         airflow_env,
+        check_periods,
         landed_periods,
         plan_runs,
         prepare_airflow,
         run_dags,
     )
+    from ingest.publish import list_releases, nothing_new
 
     settings = get_settings()
     if target is not None:
         settings = settings.model_copy(update={"dbt_target": target.value})  # to the DAGs' tasks
-    env = airflow_env(settings)
-    log_file = Path(env["AIRFLOW_HOME"]) / "cchc-run.log"
     landed_years, landed_months = landed_periods(settings)
     try:
-        runs = plan_runs(year or landed_years, month or landed_months)
+        check_periods(year or [], month or [], landed_years, landed_months)
+    except PeriodError as exc:
+        _fail(str(exc), 2)  # a usage error, as typer's own; before Airflow starts
+    env = airflow_env(settings)
+    log_file = Path(env["AIRFLOW_HOME"]) / "cchc-run.log"
+    releases_before = {r.release_id for r in list_releases(settings)}
+    try:
+        runs = plan_runs(year or landed_years, month or landed_months, rebuild=rebuild)
         with err.status("initialising the Airflow metadata database…"):
             prepare_airflow(env, log_file)
         with err.status(f"running {len(runs)} DAG runs (Airflow log: {log_file})…"):
@@ -113,6 +130,14 @@ def run(
                           f"({done['state']}, {done['seconds']:.1f}s)")
     except OrchestrationError as exc:
         _fail(f"{exc}\nFix the cause above and rerun `cchc run`; reruns are idempotent.", 1)
+    current = next((r for r in list_releases(settings) if r.is_current), None)
+    if current is not None and current.release_id in releases_before and (
+            unchanged := nothing_new(settings)) is not None:
+        same = unchanged.release
+        err.print(f"Nothing new was loaded (release {same.release_id} was built from the same "
+                  f"{same.source_files} source files, dbt project and checks): no new release "
+                  f"published; the current release {current.release_id} stays. "
+                  "`cchc run --rebuild` publishes anyway.", highlight=False, soft_wrap=True)
     _print_release_summary(settings.serving)
 
 

@@ -25,6 +25,10 @@ class OrchestrationError(RuntimeError):
     pass
 
 
+class PeriodError(OrchestrationError):
+    """A --year or --month that cannot be run (malformed, impossible, nothing landed)."""
+
+
 def airflow_env(settings: Settings) -> dict[str, str]:
     """Airflow settings for local runs; anything already set in the environment wins."""
     env = dict(os.environ)
@@ -62,6 +66,7 @@ class DagRun:
     dag_id: str
     run_after: date  # the run covers the last complete data interval before this day
     period: str      # what that interval is, for people: "2020" or "2020-03"
+    conf: dict | None = None  # the DAG run's params (conf), e.g. {"rebuild": True}
 
     @property
     def label(self) -> str:
@@ -77,20 +82,68 @@ def landed_periods(settings: Settings) -> tuple[list[int], list[str]]:
     return years, months
 
 
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+# Years a report (or an export month) can be about; the DAGs start in 2018 and 2020.
+PLAUSIBLE_YEARS = range(1900, 2200)
+
+
+def _spans(periods: list[str]) -> str:
+    """2020-01, 2020-02, 2020-03, 2020-05 -> "2020-01..2020-03, 2020-05" (years alike)."""
+    def index(period: str) -> int:
+        year, _, month = period.partition("-")
+        return int(year) * 12 + int(month or 1) - 1
+
+    spans: list[list[str]] = []
+    for period in periods:
+        if spans and index(period) == index(spans[-1][-1]) + 1:
+            spans[-1].append(period)
+        else:
+            spans.append([period])
+    return ", ".join(span[0] if len(span) == 1 else f"{span[0]}..{span[-1]}" for span in spans)
+
+
+def check_periods(years: list[int], months: list[str], landed_years: list[int],
+                  landed_months: list[str]) -> None:
+    """Raise PeriodError (one line) for a malformed or impossible --year/--month, or one
+    with nothing landed; nothing is run then, so nothing is published."""
+    for month in months:
+        if not MONTH.fullmatch(month):
+            raise PeriodError(f"--month {month!r} is not a month: use yyyy-mm with a month "
+                              "01 to 12, e.g. 2020-03")
+        if int(month[:4]) not in PLAUSIBLE_YEARS:
+            raise PeriodError(f"--month {month}: {month[:4]} is not a plausible year")
+    for year in years:
+        if year not in PLAUSIBLE_YEARS:
+            raise PeriodError(f"--year {year} is not a plausible report year (yyyy, "
+                              f"{PLAUSIBLE_YEARS.start}-{PLAUSIBLE_YEARS.stop - 1})")
+    missing_years = sorted(set(years) - set(landed_years))
+    if missing_years:
+        raise PeriodError(
+            f"no reports landed for --year {', '.join(map(str, missing_years))} (landed report "
+            f"years: {_spans([str(y) for y in landed_years]) or 'none'}); land them under "
+            "reports/<province>/<year>/")
+    missing_months = sorted(set(months) - set(landed_months))
+    if missing_months:
+        raise PeriodError(
+            f"no exports landed for --month {', '.join(missing_months)} (landed months: "
+            f"{_spans(landed_months) or 'none'}); land them under exports/<agency>/<yyyy-mm>/")
+
+
 def _next_month(month: str) -> date:
     year, number = (int(part) for part in month.split("-"))
     return date(year + number // 12, number % 12 + 1, 1)
 
 
-def plan_runs(years: list[int], months: list[str]) -> list[DagRun]:
-    """Loads in period order, then one transform/publish run after the last period."""
+def plan_runs(years: list[int], months: list[str], *, rebuild: bool = False) -> list[DagRun]:
+    """Loads in period order, then one transform/publish run after the last period
+    (`rebuild`: publish a release even if the loads add nothing new)."""
     if not years and not months:
         raise OrchestrationError("nothing landed: put reports under landing/reports/<province>/"
                                  "<year>/ and exports under landing/exports/<agency>/<yyyy-mm>/")
-    runs = [DagRun("cchc_yearly_reports", date(year + 1, 1, 1), str(year)) for year in years]
-    runs += [DagRun("cchc_monthly_exports", _next_month(month), month) for month in months]
+    runs = [DagRun("cchc_yearly_reports", date(year + 1, 1, 1), str(year)) for year in sorted(set(years))]
+    runs += [DagRun("cchc_monthly_exports", _next_month(month), month) for month in sorted(set(months))]
     last = max(run.run_after for run in runs)
-    runs.append(DagRun("cchc_transform_publish", last, "publish"))
+    runs.append(DagRun("cchc_transform_publish", last, "publish", {"rebuild": True} if rebuild else None))
     return runs
 
 
@@ -103,7 +156,8 @@ def prepare_airflow(env: dict[str, str], log_file: Path) -> None:
 
 def run_dags(runs: list[DagRun], env: dict[str, str], log_file: Path) -> Iterator[dict]:
     """Run the plan in one Airflow process (dags/local_runner.py); yield each finished run."""
-    plan = json.dumps([{"dag_id": r.dag_id, "run_after": r.run_after.isoformat()} for r in runs])
+    plan = json.dumps([{"dag_id": r.dag_id, "run_after": r.run_after.isoformat(), "conf": r.conf}
+                       for r in runs])
     log_offset = log_file.stat().st_size if log_file.exists() else 0
     runner = Path(env["AIRFLOW__CORE__DAGS_FOLDER"]) / "local_runner.py"
     proc = subprocess.Popen(

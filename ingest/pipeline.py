@@ -136,14 +136,21 @@ def validate_warehouse(run_id: str, settings: Settings | None = None) -> dict:
     return run_checks(settings, run_id=run_id).raise_for_failures().to_json()
 
 
-def publish_marts(release_id: str, settings: Settings | None = None) -> dict:
-    """Swap the read-only serving copy to this release (DuckDB and Spark targets).
+def publish_marts(release_id: str, settings: Settings | None = None, *, rebuild: bool = False) -> dict:
+    """Swap the read-only serving copy (and Postgres, when configured) to this release
+    (DuckDB and Spark targets).
 
+    Raises `ingest.publish.NothingToPublish` when a kept release was built from the same
+    source files and the same dbt project and checks (nothing new was loaded), so runs
+    that add nothing do not push the kept releases out; `rebuild` publishes anyway.
     On the postgres target dbt already built the marts where BI reads them.
     """
-    from ingest.publish import publish_release
+    from ingest.publish import nothing_new, publish_release
 
     settings = settings or get_settings()
     if settings.dbt_target == "postgres":
         return {"release_id": release_id, "target": "postgres", "schema": "marts"}
-    return publish_release(marts_settings(settings), release_id=release_id)
+    settings = marts_settings(settings)
+    if not rebuild and (unchanged := nothing_new(settings)) is not None:
+        raise unchanged
+    return publish_release(settings, release_id=release_id)

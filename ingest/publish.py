@@ -8,16 +8,29 @@ The last `serving_keep` releases stay on disk, which is what `rollback` restores
 
     warehouse/serving/cchc.duckdb                      <- what readers open (current release)
     warehouse/serving/releases/<release>.duckdb        <- the kept releases
+
+With Postgres configured, a release moves both targets or neither: Postgres is loaded
+into `marts__incoming` and swapped in inside one transaction that stays open while the
+serving path is re-pointed; then Postgres commits. If the commit fails, the serving path
+goes back to the release it had. Errors that cannot heal by waiting (a missing database,
+a refused login) raise `PermanentPublishError`, which the DAGs do not retry.
+
+A release records what it was built from (`meta.build_inputs`: the load manifest's
+files and the dbt project's and the gate's code); `release_with_same_inputs` finds a kept
+release built from what the warehouse holds now, so a run that loaded nothing new can
+leave the releases as they are.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -26,7 +39,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.release_docs import comment_release_tables
-from ingest.settings import Settings
+from ingest.settings import REPO_ROOT, Settings
 from ingest.warehouse import quote_literal
 
 log = logging.getLogger(__name__)
@@ -55,6 +68,24 @@ create table meta.release (
 
 class ReleaseError(RuntimeError):
     pass
+
+
+class PublishError(ReleaseError):
+    """A target could not be moved to the release; every target stays where it was.
+    Worth retrying (a refused connection, a timeout, a dropped connection)."""
+
+
+class PermanentPublishError(PublishError):
+    """As PublishError, but waiting cannot fix it (a missing database, a refused login):
+    the DAGs fail the task at once instead of retrying."""
+
+
+class NothingToPublish(Exception):  # noqa: N818 (an outcome, not an error)
+    """The warehouse holds nothing a kept release was not built from."""
+
+    def __init__(self, message: str, release: Release) -> None:
+        super().__init__(message)
+        self.release = release
 
 
 @dataclass(frozen=True)
@@ -160,7 +191,6 @@ def _build_release_file(settings: Settings, release_id: str, path: Path) -> None
             "insert into meta.release values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [release_id, datetime.now(UTC).replace(tzinfo=None), _dbt_invocation_id(settings),
              *gate, *checks, files, source_rows, json.dumps(tables)])
-        comment_release_tables(con)
         con.execute("checkpoint")
 
 
@@ -223,32 +253,38 @@ def _prune(settings: Settings) -> list[str]:
 
 
 def publish_release(settings: Settings, release_id: str) -> dict:
-    """Build this release's file from the warehouse, make it current, copy it to Postgres
-    when one is configured, and prune old releases; return what was published."""
+    """Build this release's file from the warehouse, make it current in the serving copy
+    and (when one is configured) Postgres, both or neither, and prune old releases;
+    return what was published."""
     release_file = _release_file(settings, release_id)
     release_file.parent.mkdir(parents=True, exist_ok=True)
     building = release_file.with_name(f".{release_file.name}.building")
     building.unlink(missing_ok=True)
     try:
         _build_release_file(settings, release_id, building)
+        _record_build_inputs(settings, building)
     except BaseException:
         building.unlink(missing_ok=True)
         raise
-    os.replace(building, release_file)
-    _activate(settings, release_file)
+    try:
+        postgres = _make_current(settings, building, "publish", release_id)
+    except BaseException:
+        building.unlink(missing_ok=True)  # a failed publish leaves no release behind
+        raise
+    os.replace(building, release_file)  # the file the serving path now links to, renamed
     release = read_release(release_file)
     result = {"release_id": release_id, "serving": str(settings.serving.resolve()),
               "tables": release.tables}
-    if settings.publishes_to_postgres:
-        result["postgres"] = publish_to_postgres(release_file, settings.postgres_dsn,
-                                                 settings.postgres_reader_role)
+    if postgres is not None:
+        result["postgres"] = postgres
     result["pruned"] = _prune(settings)
     log.info("published release %s: %s", release_id, result)
     return result
 
 
 def rollback(settings: Settings, release_id: str | None = None) -> Release:
-    """Make a kept release current again (default: the one before the current)."""
+    """Make a kept release current again (default: the one before the current), in the
+    serving copy and Postgres together."""
     releases = list_releases(settings)
     if release_id is None:
         current = next((i for i, r in enumerate(releases) if r.is_current), None)
@@ -260,11 +296,170 @@ def rollback(settings: Settings, release_id: str | None = None) -> Release:
         if chosen is None:
             kept = ", ".join(r.release_id for r in releases) or "none"
             raise ReleaseError(f"release {release_id!r} is not kept (kept: {kept})")
-    _activate(settings, chosen.path)
-    if settings.publishes_to_postgres:
-        publish_to_postgres(chosen.path, settings.postgres_dsn, settings.postgres_reader_role)
+    _make_current(settings, chosen.path, "rollback", chosen.release_id)
     log.info("rolled back to release %s", chosen.release_id)
     return Release(**{**asdict(chosen), "is_current": True})
+
+
+def _serving_release_id(settings: Settings) -> str | None:
+    if not settings.serving.exists():
+        return None
+    try:
+        with duckdb.connect(":memory:") as con:
+            con.execute(f"attach {quote_literal(str(settings.serving))} as serving (read_only)")
+            return con.execute("select release_id from serving.meta.release").fetchone()[0]
+    except duckdb.Error:
+        return None
+
+
+def _make_current(settings: Settings, release_file: Path, action: str,
+                  release_id: str) -> dict[str, int] | None:
+    """Point the serving copy and Postgres (when configured) at a release file together.
+
+    Postgres is loaded and swapped inside a transaction first; the serving path is then
+    re-pointed and Postgres commits. A failure anywhere leaves both on the release they
+    had (the serving path is re-pointed back) and raises PublishError naming the target.
+    Returns Postgres' row counts (None without Postgres).
+    """
+    serving_before = _serving_release_id(settings)
+    stays = (f"DuckDB serving stays on release {serving_before}" if serving_before
+             else "DuckDB serving stays without a release")
+    prepared = None
+    if settings.publishes_to_postgres:
+        try:
+            prepared = prepare_postgres(release_file, settings.postgres_dsn,
+                                        settings.postgres_reader_role)
+        except Exception as exc:
+            raise _postgres_error(exc, action, release_id, settings.postgres_dsn, stays) from exc
+    previous = _link_previous_serving(settings)
+    try:
+        _activate(settings, release_file)
+        if prepared is not None:
+            try:
+                _before_postgres_commit()
+                prepared.commit()
+            except Exception as exc:
+                raise _postgres_error(exc, action, release_id, settings.postgres_dsn, stays) from exc
+    except BaseException:
+        if prepared is not None:
+            prepared.abort()
+        _restore_serving(settings, previous)
+        raise
+    finally:
+        if previous is not None:
+            previous.unlink(missing_ok=True)
+    return prepared.counts if prepared is not None else None
+
+
+def _before_postgres_commit() -> None:
+    """Nothing; the point between the serving swap and Postgres' commit (tests fail here)."""
+
+
+def _link_previous_serving(settings: Settings) -> Path | None:
+    """A second name for the current serving file, to put it back if the switch fails."""
+    if not settings.serving.exists():
+        return None
+    previous = settings.serving.with_name(f".{settings.serving.name}.previous")
+    previous.unlink(missing_ok=True)
+    try:
+        os.link(settings.serving, previous)
+    except OSError:
+        shutil.copyfile(settings.serving, previous)
+    return previous
+
+
+def _restore_serving(settings: Settings, previous: Path | None) -> None:
+    if previous is None:
+        settings.serving.unlink(missing_ok=True)  # there was no release before
+    else:
+        os.replace(previous, settings.serving)
+
+
+# ---------------------------------------------------------------- what a release is built from
+
+# The code that turns raw into a release: dbt's project and the gate's suites. A change
+# elsewhere (the publish step, a Python package) needs `cchc run --rebuild`.
+_DBT_INPUTS = ("dbt_project.yml", "packages.yml", "models", "seeds", "macros", "snapshots",
+               "tests", "analyses")
+_CODE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".py", ".json", ".md"}
+
+
+def code_fingerprint(settings: Settings) -> str:
+    """sha256 over the dbt project's models, seeds, macros, tests and the GX suites."""
+    digest = hashlib.sha256()
+    roots = [settings.dbt_project_dir / name for name in _DBT_INPUTS]
+    roots.append(REPO_ROOT / "expectations")
+    for root in roots:
+        files = [root] if root.is_file() else sorted(
+            p for p in root.rglob("*")
+            if p.is_file() and p.suffix in _CODE_SUFFIXES and "__pycache__" not in p.parts)
+        for path in files:
+            digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _manifest_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> str | None:
+    """sha256 over the (file, partitions) of a load manifest (`<catalog>.<table>`, the
+    table as schema.name); None when there is none."""
+    schema, _, name = table.partition(".")
+    columns = {row[0] for row in con.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? "
+        "and table_name = ?", [catalog, schema, name]).fetchall()}
+    if "file_sha256" not in columns:
+        return None
+    partitions = "partitions" if "partitions" in columns else "null"
+    rows = con.execute(f'select file_sha256, {partitions} from "{catalog}".{table} order by all').fetchall()
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def _record_build_inputs(settings: Settings, release_file: Path) -> None:
+    with duckdb.connect(str(release_file)) as con:
+        catalog = con.execute("select current_database()").fetchone()[0]
+        sources = _manifest_fingerprint(con, catalog, "meta.source_manifest")
+        con.execute("create table meta.build_inputs (sources_fingerprint varchar, "
+                    "code_fingerprint varchar)")
+        con.execute("insert into meta.build_inputs values (?, ?)", [sources, code_fingerprint(settings)])
+        comment_release_tables(con)
+        con.execute("checkpoint")
+
+
+def _build_inputs(path: Path) -> tuple[str, str] | None:
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("select sources_fingerprint, code_fingerprint "
+                              "from meta.build_inputs").fetchone()
+    except duckdb.Error:  # a release from before build_inputs existed
+        return None
+    return tuple(row) if row else None
+
+
+def release_with_same_inputs(settings: Settings) -> Release | None:
+    """The newest kept release built from the files the warehouse holds now and the same
+    dbt project and gate; None when there is none (something new is worth publishing)."""
+    if not settings.warehouse.exists():
+        return None
+    with duckdb.connect(":memory:") as con:
+        con.execute(f"attach {quote_literal(str(settings.warehouse.resolve()))} as wh (read_only)")
+        sources = _manifest_fingerprint(con, "wh", "raw.load_manifest")
+    if sources is None:
+        return None
+    wanted = (sources, code_fingerprint(settings))
+    return next((r for r in list_releases(settings) if _build_inputs(r.path) == wanted), None)
+
+
+def nothing_new(settings: Settings) -> NothingToPublish | None:
+    """NothingToPublish (to raise) when a kept release was built from what the warehouse
+    holds now; None when there is something new to publish."""
+    same = release_with_same_inputs(settings)
+    if same is None:
+        return None
+    current = next((r.release_id for r in list_releases(settings) if r.is_current), None)
+    return NothingToPublish(
+        f"nothing new to publish: release {same.release_id} was built from the same "
+        f"{same.source_files} source files and the same dbt project and checks; the current "
+        f"release {current} stays (rollback history kept). To publish anyway: trigger with "
+        f"param rebuild=true, or `cchc run --rebuild`.", same)
 
 
 # ---------------------------------------------------------------- Postgres for BI
@@ -278,6 +473,53 @@ _PG_TYPES = {
 }
 
 
+# A server that does not answer within this fails the try (and is retried).
+PG_CONNECT_TIMEOUT_SECONDS = 10
+# SQLSTATE classes no retry can fix: 28 invalid authorization, 3D invalid catalog
+# (database) name; 42501 insufficient privilege.
+_PERMANENT_PGCODES = ("28", "3D", "42501")
+# The same, as libpq words them before a session exists (no SQLSTATE then).
+_PERMANENT_MESSAGES = ("does not exist", "authentication failed", "no pg_hba.conf entry",
+                       "no password supplied", "permission denied", "invalid dsn",
+                       "invalid connection option", "invalid sslmode")
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN without its password (URL or key=value form), for messages."""
+    dsn = re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", dsn)
+    return re.sub(r"^(\w+://[^:/@]*):[^@/]*@", r"\1:***@", dsn)
+
+
+def is_permanent_postgres_error(exc: BaseException) -> bool:
+    """Will retrying fail the same way? (A missing database, role or grant, a refused
+    login, a malformed DSN.) Refused connections and timeouts are not permanent."""
+    code = getattr(exc, "pgcode", None) or ""
+    if code and code.startswith(_PERMANENT_PGCODES):
+        return True
+    psycopg2 = sys.modules.get("psycopg2")
+    if psycopg2 is None or not isinstance(exc, psycopg2.OperationalError | psycopg2.ProgrammingError):
+        return False
+    if code:  # a server-side error with a SQLSTATE outside the permanent classes
+        return False
+    message = str(exc).lower()
+    return any(words in message for words in _PERMANENT_MESSAGES)
+
+
+def _postgres_reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if "FATAL:" in text:
+        text = text.split("FATAL:", 1)[1]
+    return " ".join(text.split("\n")[0].split())
+
+
+def _postgres_error(exc: BaseException, action: str, release_id: str, dsn: str,
+                    stays: str) -> PublishError:
+    kind = PermanentPublishError if is_permanent_postgres_error(exc) else PublishError
+    return kind(f"Postgres {action} to {redact_dsn(dsn)} failed (release {release_id}): "
+                f"{_postgres_reason(exc)}; {stays}"
+                f"{'' if kind is PublishError else ' (not retried: fix the setting and rerun)'}")
+
+
 def _pg_type(duckdb_type: str) -> str:
     if duckdb_type.startswith("DECIMAL"):
         return duckdb_type.replace("DECIMAL", "numeric")
@@ -285,20 +527,58 @@ def _pg_type(duckdb_type: str) -> str:
 
 
 def publish_to_postgres(release_file: Path, dsn: str, reader_role: str) -> dict[str, int]:
-    """Replace the `marts` schema in Postgres with this release's, in one transaction.
+    """Replace the `marts` schema in Postgres with this release's, in one transaction."""
+    prepared = prepare_postgres(release_file, dsn, reader_role)
+    prepared.commit()
+    return prepared.counts
+
+
+class PreparedPostgres:
+    """A Postgres transaction that has swapped in a release's marts, not yet committed."""
+
+    def __init__(self, pg, counts: dict[str, int]) -> None:
+        self._pg, self.counts = pg, counts
+
+    def commit(self) -> None:
+        try:
+            self._pg.commit()
+        finally:
+            self._pg.close()
+
+    def abort(self) -> None:
+        """Roll back (BI keeps the release it had); never raises."""
+        with contextlib.suppress(Exception):
+            self._pg.rollback()
+        with contextlib.suppress(Exception):
+            self._pg.close()
+
+
+def prepare_postgres(release_file: Path, dsn: str, reader_role: str) -> PreparedPostgres:
+    """Load this release's marts into Postgres and swap them in, in one open transaction.
 
     Tables are built in a fresh schema and swapped in by renames at the end, so BI
     queries see the previous release until the commit and the new one after it. The
     reader role gets usage and select, nothing else; its writes are refused.
     """
     import psycopg2
-    from psycopg2 import sql
 
     release = read_release(release_file)
+    timeout = {} if "connect_timeout" in dsn else {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
+    pg = psycopg2.connect(dsn, **timeout)
+    try:
+        counts = _load_postgres(pg, release_file, release, reader_role)
+    except BaseException:
+        PreparedPostgres(pg, {}).abort()
+        raise
+    return PreparedPostgres(pg, counts)
+
+
+def _load_postgres(pg, release_file: Path, release: Release, reader_role: str) -> dict[str, int]:
+    from psycopg2 import sql
+
     counts: dict[str, int] = {}
     with (tempfile.TemporaryDirectory(prefix="cchc-publish-") as tmp,
-          duckdb.connect(str(release_file), read_only=True) as con,
-          contextlib.closing(psycopg2.connect(dsn)) as pg, pg, pg.cursor() as cur):
+          duckdb.connect(str(release_file), read_only=True) as con, pg.cursor() as cur):
         tables = con.execute(
             "select schema_name, table_name, comment from duckdb_tables() "
             "where schema_name in ? order by all", [list(POSTGRES_SCHEMAS)]).fetchall()

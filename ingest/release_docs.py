@@ -68,6 +68,13 @@ COMMENTS: dict[str, tuple[str, dict[str, str]]] = {
             "source_rows": "Rows read from them.",
             "tables": "JSON: published table -> rows.",
         }),
+    "meta.build_inputs": (
+        "What this release was built from, as fingerprints: a run whose warehouse and code "
+        "match a kept release's publishes nothing new (`cchc run --rebuild` does).",
+        {
+            "sources_fingerprint": "sha256 over the loaded files and partitions (meta.source_manifest).",
+            "code_fingerprint": "sha256 over the dbt models, seeds, macros, tests and the GX suites.",
+        }),
     "meta.source_manifest": (
         "The files this release was built from, by sha256, with what loading each found "
         "(the warehouse's raw.load_manifest at publishing).",

@@ -149,7 +149,8 @@ if spec.get("lock_warehouse"):
         task.on_retry_callback = [release]
 try:
     dag_run = dag.test(logical_date=pendulum.parse(spec["logical_date"]),
-                       use_executor=spec.get("use_executor", False), run_conf=spec.get("run_conf"))
+                       use_executor=spec.get("use_executor", False), run_conf=spec.get("run_conf"),
+                       mark_success_pattern=spec.get("mark_success_pattern"))
 finally:
     if holder and holder.poll() is None:
         holder.kill()

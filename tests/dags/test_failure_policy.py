@@ -54,6 +54,24 @@ def test_bad_data_fails_fast_and_transient_errors_are_retried(tmp_path: Path) ->
     assert cchc_common.classify_failure(KeyError("bug")) == cchc_common.UNKNOWN
 
 
+def test_permanent_publish_errors_fail_at_once_and_others_keep_their_retries() -> None:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from ingest.publish import PermanentPublishError, PublishError
+
+    permanent = PermanentPublishError('Postgres publish to postgresql://x/db failed (release r2): '
+                                      'database "db" does not exist; DuckDB serving stays on release r1')
+    assert cchc_common.classify_failure(permanent) == cchc_common.PERMANENT
+    assert cchc_common.classify_failure(PublishError("Connection refused")) == cchc_common.UNKNOWN
+    with pytest.raises(AirflowFailException, match="PermanentPublishError: Postgres publish to"):
+        with cchc_common.no_retry_on_bad_data():
+            raise permanent
+    with pytest.raises(PublishError), cchc_common.no_retry_on_bad_data():
+        raise PublishError("Connection refused")
+    with pytest.raises(AirflowSkipException), cchc_common.no_retry_on_bad_data():
+        raise AirflowSkipException("nothing new to publish")
+
+
 def test_no_retry_on_bad_data_wraps_only_bad_data(tmp_path: Path) -> None:
     from ingest.reports import ReportError
 

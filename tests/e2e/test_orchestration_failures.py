@@ -108,3 +108,75 @@ def test_broken_webhook_does_not_change_the_failure(tmp_path: Path, airflow_home
     assert task_tries(airflow_home, result["run_id"]) == [("load_exports", "failed", 1)]
     assert len(received) == 1 and received[0]["json"]["exception_type"] == "ExportError"
     assert "answered HTTP 500" in result["output"] or "HTTPError" in result["output"]
+
+
+def warehouse_with_marts(path: Path, files: list[str]) -> None:
+    """A warehouse as build_models leaves it: marts, and raw.load_manifest naming `files`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create or replace table marts.dim_agencies as select range as id from range(?)",
+                    [len(files)])
+        con.execute("create schema if not exists raw")
+        con.execute("create or replace table raw.load_manifest (file_sha256 varchar, "
+                    "partitions varchar, rows_read integer)")
+        for sha in files:
+            con.execute("insert into raw.load_manifest values (?, '[]', 1)", [sha])
+
+
+def serving_release_id(env: dict[str, str]) -> str:
+    with duckdb.connect(env["CCHC_SERVING"], read_only=True) as con:
+        return con.execute("select release_id from meta.release").fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_publish_to_a_missing_postgres_database_fails_at_once_and_a_rerun_without_news_is_skipped(
+    tmp_path: Path, airflow_home: Path, postgres_dsn: str
+) -> None:
+    """publish_marts alone (build and gate marked done): a wrong database name fails on
+    the first try, not after 155 s of retries, and moves neither target; the same run
+    against the right database publishes; a run with nothing new is skipped, with
+    rebuild=true it publishes."""
+    import time
+
+    import psycopg2
+
+    from ingest.publish import publish_release
+    from ingest.settings import Settings
+
+    landing = copy_landing(tmp_path / "landing", months=[])
+    env = airflow_env(tmp_path, landing, AIRFLOW_HOME=str(airflow_home))
+    settings = Settings(warehouse=Path(env["CCHC_WAREHOUSE"]), serving=Path(env["CCHC_SERVING"]),
+                        dbt_project_dir=tmp_path / "dbt", postgres_dsn=postgres_dsn)
+    warehouse_with_marts(settings.warehouse, ["a"])
+    publish_release(settings, release_id="r1")
+    warehouse_with_marts(settings.warehouse, ["a", "b"])
+    only_publish = {"dag_id": "cchc_transform_publish",
+                    "mark_success_pattern": "^(build_models|validate_warehouse)$"}
+
+    wrong = {**env, "CCHC_POSTGRES_DSN": postgres_dsn.rpartition("/")[0] + "/cchc_no_such_db"}
+    started = time.monotonic()
+    failed = dag_test(wrong, logical_date="2021-01-01", **only_publish)
+    assert failed["state"] == "failed"
+    assert time.monotonic() - started < 90  # one try (the old policy retried for 155 s)
+    assert ("publish_marts", "failed", 1) in task_tries(airflow_home, failed["run_id"])
+    assert 'database "cchc_no_such_db" does not exist' in failed["output"]
+    assert "DuckDB serving stays on release r1" in failed["output"]
+    assert serving_release_id(env) == "r1"
+    with psycopg2.connect(postgres_dsn) as pg, pg.cursor() as cur:
+        cur.execute("select release_id from meta.current_release")
+        assert cur.fetchone() == ("r1",)
+
+    right = {**env, "CCHC_POSTGRES_DSN": postgres_dsn}
+    published = dag_test(right, logical_date="2021-01-02", **only_publish)
+    assert published["state"] == "success", published["output"][-3000:]
+    assert serving_release_id(env) == published["run_id"]
+
+    unchanged = dag_test(right, logical_date="2021-01-03", **only_publish)
+    assert unchanged["state"] == "success"
+    assert ("publish_marts", "skipped", 1) in task_tries(airflow_home, unchanged["run_id"])
+    assert serving_release_id(env) == published["run_id"]
+
+    rebuilt = dag_test(right, logical_date="2021-01-04", run_conf={"rebuild": True}, **only_publish)
+    assert ("publish_marts", "success", 1) in task_tries(airflow_home, rebuilt["run_id"])
+    assert serving_release_id(env) == rebuilt["run_id"]

@@ -304,14 +304,34 @@ def mart_fingerprint(serving: Path) -> dict[str, tuple]:
         }
 
 
+def releases(pipeline: dict) -> list[dict]:
+    return json.loads(subprocess.run([CCHC, "releases", "--json"], env=pipeline["env"],
+                                     capture_output=True, text=True, check=True).stdout)
+
+
 def test_rerun_gives_the_same_marts(pipeline: dict) -> None:
     before = mart_fingerprint(pipeline["serving"])
+    kept = releases(pipeline)
     proc = subprocess.run([CCHC, "run"], env=pipeline["env"], capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert mart_fingerprint(pipeline["serving"]) == before
+    # Nothing new was loaded: no new release, the rollback history is as it was.
+    assert releases(pipeline) == kept
+    assert "Nothing new was loaded" in proc.stderr and "--rebuild" in proc.stderr
     with duckdb.connect(str(pipeline["serving"]), read_only=True) as con:
         manifest_files = con.execute("select count(*) from marts.fct_dossiers").fetchone()
     assert manifest_files == (expected_from_csv()["dossiers"],)
+
+
+def test_rebuild_publishes_a_new_release_without_new_data(pipeline: dict) -> None:
+    before = releases(pipeline)
+    proc = subprocess.run([CCHC, "run", "--month", "2020-01", "--rebuild"],
+                          env=pipeline["env"], capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    after = releases(pipeline)
+    assert len(after) == len(before) + 1 and after[0]["is_current"]
+    assert after[0]["release_id"] not in {r["release_id"] for r in before}
+    assert "Nothing new was loaded" not in proc.stderr
 
 
 def test_release_is_the_one_recorded_before_the_semantic_core(pipeline: dict) -> None:

@@ -201,3 +201,60 @@ def test_check_report_exit_codes(tmp_path: Path) -> None:
     unreadable.write_text("")
     gone = cchc("check-report", str(unreadable), "--json")
     assert gone.returncode == 2 and gone.stdout == "" and "empty.txt" in gone.stderr
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--month", "2020/01"], "--month '2020/01' is not a month: use yyyy-mm"),
+    (["--month", "2020-13"], "--month '2020-13' is not a month"),
+    (["--month", "2020-1"], "--month '2020-1' is not a month"),
+    (["--month", "2031-01"], "no exports landed for --month 2031-01 (landed months: 2020-01..2020-12)"),
+    (["--year", "1999"], "no reports landed for --year 1999 (landed report years: 2020)"),
+    (["--year", "20200"], "--year 20200 is not a plausible report year"),
+    (["--year", "2020", "--month", "2020-03", "--month", "2020-13"], "'2020-13' is not a month"),
+])
+def test_run_rejects_bad_periods_in_one_line_before_airflow_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], says: str
+) -> None:
+    """A typo in --year/--month exits 2 with one line (no traceback), starts no Airflow
+    and publishes nothing: the kept releases are exactly as they were."""
+    from typer.testing import CliRunner
+
+    import ingest.orchestrate
+    from ingest.cli import app
+
+    settings = Settings(warehouse=tmp_path / "w.duckdb", serving=tmp_path / "serving" / "s.duckdb")
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.dim_agencies as select 1 as id")
+    publish_release(settings, release_id="r1")
+    releases = settings.serving.parent / "releases"
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in releases.iterdir())
+    for name, value in (("CCHC_WAREHOUSE", settings.warehouse), ("CCHC_SERVING", settings.serving),
+                        ("CCHC_LANDING", SAMPLES), ("AIRFLOW_HOME", tmp_path / "airflow")):
+        monkeypatch.setenv(name, str(value))
+
+    def no_airflow(*_args, **_kwargs) -> None:
+        raise AssertionError("Airflow was started")
+
+    monkeypatch.setattr(ingest.orchestrate, "prepare_airflow", no_airflow)
+    monkeypatch.setattr(ingest.orchestrate, "run_dags", no_airflow)
+    result = CliRunner().invoke(app, ["run", *args])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert says in lines[0] and "Traceback" not in result.output
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in releases.iterdir()) == before
+    assert not (tmp_path / "airflow").exists()
+
+
+def test_plan_runs_passes_rebuild_to_the_transform_run_only() -> None:
+    from ingest.orchestrate import plan_runs
+
+    runs = plan_runs([2020], ["2020-12", "2020-12"], rebuild=True)
+    assert [(r.dag_id, r.run_after.isoformat(), r.conf) for r in runs] == [
+        ("cchc_yearly_reports", "2021-01-01", None),
+        ("cchc_monthly_exports", "2021-01-01", None),
+        ("cchc_transform_publish", "2021-01-01", {"rebuild": True}),
+    ]
+    assert plan_runs([2020], [])[-1].conf is None

@@ -188,3 +188,166 @@ def test_release_goes_to_postgres_readable_but_not_writable_by_the_reader_role(
     with sqlalchemy.create_engine(reader_url.set(username=reader_role)).connect() as con:
         assert con.execute(sqlalchemy.text("select count(*) from marts.dim_agencies")).scalar() == 3
         assert con.execute(sqlalchemy.text("select release_id from meta.current_release")).scalar() == "r1"
+
+
+def postgres_release(dsn: str) -> tuple[str, int]:
+    import psycopg2
+
+    with contextlib.closing(psycopg2.connect(dsn)) as pg, pg.cursor() as cur:
+        cur.execute("select release_id from meta.current_release")
+        (release_id,) = cur.fetchone()
+        cur.execute("select count(*) from marts.dim_agencies")
+        return release_id, cur.fetchone()[0]
+
+
+def release_files(settings: Settings) -> list[str]:
+    return sorted(p.name for p in (settings.serving.parent / "releases").iterdir())
+
+
+@pytest.mark.postgres
+def test_wrong_postgres_database_fails_at_once_naming_the_target_and_moves_nothing(
+    settings: Settings, postgres_dsn: str
+) -> None:
+    import time
+
+    from ingest.publish import PermanentPublishError
+
+    settings = settings.model_copy(update={"postgres_dsn": postgres_dsn})
+    for n in (1, 2):
+        build_marts(settings, agencies=n)
+        publish_release(settings, release_id=f"r{n}")
+    kept = release_files(settings)
+    base, _, _ = postgres_dsn.rpartition("/")
+    wrong = settings.model_copy(update={"postgres_dsn": f"postgresql://postgres:s3cret@{base.split('@')[1]}"
+                                                       "/cchc_no_such_db"})
+    build_marts(settings, agencies=3)
+    started = time.monotonic()
+    with pytest.raises(PermanentPublishError) as caught:
+        publish_release(wrong, release_id="r3")
+    assert time.monotonic() - started < 15
+    message = str(caught.value)
+    assert message.startswith("Postgres publish to postgresql://postgres:***@")
+    assert "/cchc_no_such_db failed (release r3): " in message
+    assert 'database "cchc_no_such_db" does not exist' in message
+    assert "DuckDB serving stays on release r2" in message and "s3cret" not in message
+    assert serving_release(settings) == ("r2", 2)
+    assert postgres_release(postgres_dsn) == ("r2", 2)
+    assert release_files(settings) == kept, "a failed publish leaves no release behind"
+
+    # Rollback is all-or-nothing too.
+    with pytest.raises(PermanentPublishError,
+                       match=r"Postgres rollback to .* \(release r1\): .* stays on release r2"):
+        rollback(wrong)
+    assert serving_release(settings) == ("r2", 2)
+    assert postgres_release(postgres_dsn) == ("r2", 2)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fail_at", ["_activate", "_before_postgres_commit"])
+def test_failure_between_the_postgres_load_and_its_commit_leaves_both_on_the_old_release(
+    settings: Settings, postgres_dsn: str, monkeypatch: pytest.MonkeyPatch, fail_at: str
+) -> None:
+    """Postgres has loaded and swapped in the new marts (uncommitted); then the serving
+    swap fails, or the commit does: DuckDB and Postgres both stay on r1."""
+    import ingest.publish
+    from ingest.publish import PermanentPublishError, PublishError
+
+    settings = settings.model_copy(update={"postgres_dsn": postgres_dsn})
+    build_marts(settings, agencies=1)
+    publish_release(settings, release_id="r1")
+    kept = release_files(settings)
+    build_marts(settings, agencies=2)
+    real = getattr(ingest.publish, fail_at)
+
+    def fail(*args) -> None:
+        real(*args)  # the swap (or nothing) happened; then the failure
+        import psycopg2  # (the marts and the view are locked by the uncommitted swap)
+
+        with contextlib.closing(psycopg2.connect(postgres_dsn)) as pg, pg.cursor() as cur:
+            cur.execute("select release_id from meta.releases order by made_current_at desc limit 1")
+            assert cur.fetchone() == ("r1",), "other sessions see r1 until the commit"
+        raise OSError("injected failure")
+
+    monkeypatch.setattr(ingest.publish, fail_at, fail)
+    expected = OSError if fail_at == "_activate" else PublishError
+    with pytest.raises(expected) as caught:
+        publish_release(settings, release_id="r2")
+    if fail_at == "_before_postgres_commit":
+        assert not isinstance(caught.value, PermanentPublishError)
+        assert "Postgres publish to " in str(caught.value) and "(release r2)" in str(caught.value)
+        assert "DuckDB serving stays on release r1" in str(caught.value)
+    assert serving_release(settings) == ("r1", 1)
+    assert postgres_release(postgres_dsn) == ("r1", 1)
+    assert release_files(settings) == kept
+    leftovers = [p.name for p in settings.serving.parent.rglob(".*")]
+    assert not leftovers, leftovers
+    monkeypatch.undo()
+    publish_release(settings, release_id="r2")  # and the next try goes through
+    assert serving_release(settings) == ("r2", 2) and postgres_release(postgres_dsn) == ("r2", 2)
+
+
+@pytest.mark.postgres
+def test_refused_connection_is_retryable_and_moves_nothing(settings: Settings) -> None:
+    import socket
+
+    from ingest.publish import PermanentPublishError, PublishError
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    build_marts(settings, agencies=1)
+    publish_release(settings, release_id="r1")
+    down = settings.model_copy(update={"postgres_dsn": f"postgresql://postgres@127.0.0.1:{port}/cchc"})
+    with pytest.raises(PublishError, match="Connection refused") as caught:
+        publish_release(down, release_id="r2")
+    assert not isinstance(caught.value, PermanentPublishError)
+    assert serving_release(settings) == ("r1", 1)
+
+
+def test_release_with_same_inputs_follows_the_load_manifest_and_the_dbt_project(settings: Settings) -> None:
+    from ingest.publish import nothing_new, release_with_same_inputs
+
+    (settings.dbt_project_dir / "models").mkdir(parents=True)
+    model = settings.dbt_project_dir / "models" / "m.sql"
+    model.write_text("select 1")
+
+    def load(sha: str) -> None:
+        with duckdb.connect(str(settings.warehouse)) as con:
+            con.execute("create schema if not exists raw")
+            con.execute("create table if not exists raw.load_manifest "
+                        "(file_sha256 varchar, partitions varchar, rows_read integer)")
+            con.execute("insert into raw.load_manifest values (?, '[\"2020-01\"]', 1)", [sha])
+
+    build_marts(settings, agencies=1)
+    assert release_with_same_inputs(settings) is None  # no manifest, no release
+    load("a")
+    publish_release(settings, release_id="r1")
+    assert release_with_same_inputs(settings).release_id == "r1"
+    assert "release r1 was built from the same 1 source files" in str(nothing_new(settings))
+    load("b")
+    assert release_with_same_inputs(settings) is None and nothing_new(settings) is None
+    publish_release(settings, release_id="r2")
+    rollback(settings)  # r1 current; the warehouse still matches r2: nothing new
+    assert release_with_same_inputs(settings).release_id == "r2"
+    assert "the current release r1 stays" in str(nothing_new(settings))
+    model.write_text("select 2")  # a model changed without new data: worth a release
+    assert release_with_same_inputs(settings) is None
+
+
+def test_redact_dsn_and_permanent_errors() -> None:
+    import psycopg2
+
+    from ingest.publish import is_permanent_postgres_error, redact_dsn
+
+    assert redact_dsn("postgresql://u:p%40ss@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert redact_dsn("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert redact_dsn("host=h password='a b' dbname=x") == "host=h password=*** dbname=x"
+    fatal = 'connection to server at "h", port 5432 failed: FATAL:  {}\n'
+    for message in ('database "x" does not exist', 'password authentication failed for user "u"',
+                    'role "u" does not exist', 'no pg_hba.conf entry for host "1.2.3.4"'):
+        assert is_permanent_postgres_error(psycopg2.OperationalError(fatal.format(message)))
+    refused = ('connection to server at "h", port 5432 failed: Connection refused\n'
+               "\tIs the server running on that host and accepting TCP/IP connections?")
+    assert not is_permanent_postgres_error(psycopg2.OperationalError(refused))
+    assert not is_permanent_postgres_error(psycopg2.OperationalError("timeout expired"))
+    assert not is_permanent_postgres_error(ValueError("does not exist"))
