@@ -153,8 +153,26 @@ def _print_release_summary(serving: Path) -> None:
     out.print(table)
     out.print(f"Checks: {release.checks_passed} passed, {release.checks_failed} failed, "
               f"{release.checks_warned} warnings (details: select * from audit.check_results)")
+    _print_findings(serving)
     out.print(f"Query the marts: [bold]cchc sql[/]  or  duckdb -readonly {serving}")
     out.print("Dashboard: [bold]cchc dashboard --serve[/]   Docs: [bold]cchc docs --serve[/]")
+
+
+def _print_findings(serving: Path) -> None:
+    """The register's findings in words (Vietnamese, as published), so a run ends with them."""
+    import duckdb
+
+    with duckdb.connect(str(serving), read_only=True) as con:
+        findings = con.execute(
+            "select province_name, report_year, message, source_lines "
+            "from marts.rpt_discrepancy_register order by severity, check_name, metrics").fetchall()
+    if not findings:
+        out.print("Discrepancy register: no findings.")
+        return
+    out.print(f"Discrepancy register ({len(findings)} findings; marts.rpt_discrepancy_register):",
+              markup=False)
+    for province, year, message, lines in findings:
+        out.print(f"  - {province} {year}: {message} (dòng {lines})", markup=False, highlight=False)
 
 
 @app.command("extract-report")

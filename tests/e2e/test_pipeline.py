@@ -94,6 +94,9 @@ def query(pipeline: dict, sql: str) -> list[tuple]:
 def test_run_prints_summary_and_where_to_query(pipeline: dict) -> None:
     out = pipeline["stdout"]
     assert "marts.fct_dossiers" in out and "Checks:" in out and "cchc sql" in out
+    # the run ends with the register's findings in words
+    assert "Discrepancy register (2 findings" in out
+    assert "báo cáo ghi tổng số 166, nhưng các cấp cộng lại được 165 (chênh -1)" in out
 
 
 def test_dossier_marts_match_the_exports(pipeline: dict) -> None:
