@@ -1,5 +1,5 @@
 """At the 2020 report's full volume (scale 1.0, about 560,000 dossier rows), the release is
-the one recorded before the semantic core (issue 15): marts, gate results and dashboard
+the one recorded (tests/dbt/fixtures, issue 16): marts, gate results and dashboard
 numbers, but for the differences tests/dbt/baseline.py lists."""
 
 from __future__ import annotations
