@@ -198,11 +198,12 @@ toleranced as (
             when figure_unit <> 'percent' and exports_sample_fraction is not null
                 then
                     'not compared: the exports are declared a sample (scale '
-                    || cast(exports_sample_fraction as varchar) || '), so their counts are not the report''s'
+                    || cast(exports_sample_fraction as {{ dbt.type_string() }})
+                    || '), so their counts are not the report''s'
             when figure_unit <> 'percent' and not is_complete
                 then
-                    'not compared: the exports cover ' || cast(days_covered as varchar) || ' of the '
-                    || cast(days_in_period as varchar) || ' days of the report''s period'
+                    'not compared: the exports cover ' || cast(days_covered as {{ dbt.type_string() }}) || ' of the '
+                    || cast(days_in_period as {{ dbt.type_string() }}) || ' days of the report''s period'
             else 'compared'
         end as comparison_status
     from compared
