@@ -232,7 +232,7 @@ final as (
         exports_numerator,
         exports_denominator,
         exports_value,
-        round(tolerance, 6) as tolerance,
+        tolerance,
         source_line,
         exports_value - report_value as difference,
         case
