@@ -36,13 +36,17 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def build_report_models(settings: Settings, tmp: Path, *models: str) -> None:
-    """`dbt run` of the report models (and their parents) into settings.warehouse."""
+    """The report models and their parents, seeds included (province names), built into
+    settings.warehouse without their tests."""
     selection = [f"+{model}" for model in models]
     run_dbt(
         [
-            "run",
+            "build",
             "--select",
             *selection,
+            "--exclude",
+            "resource_type:test",
+            "resource_type:unit_test",
             "--target-path",
             str(tmp / "target"),
             "--log-path",
