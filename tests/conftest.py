@@ -5,6 +5,7 @@ Outside CI a missing server skips its tests with the reason; under CI=true it fa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -91,3 +92,17 @@ def pipeline_env(tmp: Path, **overrides: str) -> dict[str, str]:
     env.pop("CCHC_POSTGRES_DSN", None)
     env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
     return {**env, **overrides}
+
+
+@pytest.fixture
+def reader_role(postgres_dsn: str) -> Iterator[str]:
+    """A login role for BI, as docker/postgres/initdb/ creates `cchc_reader`."""
+    import psycopg2
+
+    name = f"cchc_reader_{uuid.uuid4().hex[:8]}"
+    with contextlib.closing(psycopg2.connect(postgres_dsn)) as pg, pg, pg.cursor() as cur:
+        cur.execute(f"create role {name} login")
+    yield name
+    with contextlib.closing(psycopg2.connect(postgres_dsn)) as pg, pg, pg.cursor() as cur:
+        cur.execute(f"drop owned by {name}")
+        cur.execute(f"drop role {name}")

@@ -8,11 +8,8 @@ opened read-only, and the Postgres copy as the reader role.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import tomllib
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -131,19 +128,6 @@ def test_documented_duckdb_uris_list_columns_of_the_read_only_serving_copy(setti
         finally:
             engine.dispose()
 
-
-@pytest.fixture
-def reader_role(postgres_dsn: str) -> Iterator[str]:
-    """A login role for BI, as docker/postgres/initdb/ creates `cchc_reader`."""
-    import psycopg2
-
-    name = f"cchc_reader_{uuid.uuid4().hex[:8]}"
-    with contextlib.closing(psycopg2.connect(postgres_dsn)) as pg, pg, pg.cursor() as cur:
-        cur.execute(f"create role {name} login")
-    yield name
-    with contextlib.closing(psycopg2.connect(postgres_dsn)) as pg, pg, pg.cursor() as cur:
-        cur.execute(f"drop owned by {name}")
-        cur.execute(f"drop role {name}")
 
 
 @pytest.mark.postgres

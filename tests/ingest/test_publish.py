@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -136,19 +134,6 @@ def test_rollback_without_an_earlier_release_says_so(settings: Settings) -> None
         rollback(settings)
     assert serving_release(settings) == ("only", 1)
 
-
-@pytest.fixture
-def reader_role(postgres_dsn: str) -> Iterator[str]:
-    """A login role for BI, as docker/postgres/initdb/ creates `cchc_reader`."""
-    import psycopg2
-
-    name = f"cchc_reader_{uuid.uuid4().hex[:8]}"
-    with contextlib.closing(psycopg2.connect(postgres_dsn)) as pg, pg, pg.cursor() as cur:
-        cur.execute(f"create role {name} login")
-    yield name
-    with contextlib.closing(psycopg2.connect(postgres_dsn)) as pg, pg, pg.cursor() as cur:
-        cur.execute(f"drop owned by {name}")
-        cur.execute(f"drop role {name}")
 
 
 @pytest.mark.postgres
