@@ -34,7 +34,7 @@ def main() -> int:
         started = time.perf_counter()
         paths = generate_exports(out, scale=args.scale)
         seconds = time.perf_counter() - started
-        manifest = json.loads((out / "generation_manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((out / "generation_manifest_2020.json").read_text(encoding="utf-8"))
         rows = sum(f["rows"] for f in manifest["files"].values())
         size = sum(p.stat().st_size for p in paths)
     result = {

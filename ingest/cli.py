@@ -316,7 +316,8 @@ def generate_exports(
              "as people export them).")] = "codes",
 ) -> None:
     """Write calibrated sample exports under OUT_DIR/<agency | cap-xa-district>/<yyyy-mm>/ plus a manifest."""
-    from ingest.sample import MANIFEST_NAME, GenerationError
+    from ingest.exports.sampling import manifest_name
+    from ingest.sample import GenerationError
     from ingest.sample import generate_exports as generate
 
     try:
@@ -330,7 +331,7 @@ def generate_exports(
     except GenerationError as exc:
         _fail(str(exc))
     err.print(f"wrote {len(paths)} files under {out_dir} (defects and totals: "
-              f"{out_dir / MANIFEST_NAME})")
+              f"{out_dir / manifest_name(year)})")
 
 
 @app.command()

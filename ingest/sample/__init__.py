@@ -12,7 +12,6 @@ from ingest.sample.generator import (
     AGGREGATE_HEADERS,
     ALL_DEFECTS,
     HEADERS,
-    MANIFEST_NAME,
     NOTE_HEADER,
     GenerationError,
     generate_exports,
@@ -27,5 +26,5 @@ COMMITTED_SAMPLE = {"year": 2020, "seed": 2020, "scale": 0.01, "messiness": 0.01
                                 "unknown_channel", "missing_dossier_code"),
                     "shapes": "dossiers", "formats": "csv"}
 
-__all__ = ["AGGREGATE_HEADERS", "ALL_DEFECTS", "COMMITTED_SAMPLE", "HEADERS", "MANIFEST_NAME",
+__all__ = ["AGGREGATE_HEADERS", "ALL_DEFECTS", "COMMITTED_SAMPLE", "HEADERS",
            "NOTE_HEADER", "GenerationError", "Plan", "build_plan", "generate_exports"]

@@ -3,7 +3,7 @@
 ``generate_exports(out_dir, year, seed, months, scale, messiness, shapes, formats)`` writes
 ``out_dir/<agency>/<yyyy-mm>/hoso_<agency>_<yyyymm>.csv|.xlsx`` (one row per dossier) and
 ``bieu_II06a_<agency>_<yyyymm>.csv|.xlsx`` (the aggregated form per field), plus
-``out_dir/generation_manifest.json`` (parameters, calibrated totals, and per file the rows
+``out_dir/generation_manifest_<year>.json`` (parameters, calibrated totals, and per file the rows
 written and every injected defect by kind).
 
 Commune People's Committees work in the provincial one-stop portal, which exports the
@@ -11,7 +11,10 @@ dossiers of all communes of a district together: one dossier file per district a
 ``out_dir/cap-xa-<district committee>/<yyyy-mm>/hoso_cap-xa-<district committee>_<yyyymm>``,
 whose rows name their own commune in "Don vi xu ly" (the loader partitions each row by
 its agency and received month, never by the folder). A commune's aggregated form stays
-its own file in its own folder (``out_dir/<commune>/<yyyy-mm>/bieu_II06a_...``).
+its own file in its own folder (``out_dir/<commune>/<yyyy-mm>/bieu_II06a_...``). Since
+2025-07-01 there are no districts: the province's communes export together, in
+``out_dir/cap-xa-H34/``. Every file holds the agencies valid on each day of its month
+(seed agencies: old units until they end, their successors from the day after).
 
 - Calibrated: the counts come from `plan.build_plan` (largest-remainder allocation of the
   report's totals); rows are drawn only to fill those counts in, so the clean rows of a
@@ -44,7 +47,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.exports.sampling import MANIFEST_NAME
+from ingest.exports.sampling import manifest_name
 from ingest.sample.plan import Agency, Plan, build_plan
 
 # Column labels as the one-stop-shop software prints them (Vietnamese, NFC).
@@ -87,9 +90,11 @@ FILE_DEFECTS = ("cp1258", "tcvn3", "vni", "title_rows", "blank_rows", "total_row
 ALL_DEFECTS = ROW_DEFECTS + FILE_DEFECTS
 UNKNOWN_AGENCY = "000.99.99.H34"
 # Landing folder of a district's commune-level portal export: PORTAL_PREFIX + district
-# committee code ("cap xa" = commune level). Not an agency code on purpose: nothing may
+# committee code ("cap xa" = commune level), or + PROVINCE_SUFFIX for the province's
+# communes since 2025-07-01 (no district). Not an agency code on purpose: nothing may
 # read an agency from it (the rows carry theirs).
 PORTAL_PREFIX = "cap-xa-"
+PROVINCE_SUFFIX = "H34"  # the province's part of agency codes: its communes' portal since 2025-07
 PORTAL_KIND = "commune_committee"
 PORTAL_STREAM = 100_000
 UNKNOWN_PROCEDURE = "1.999999"
@@ -375,8 +380,10 @@ class ExportUnit:
 
 def export_units(agencies: Sequence[Agency]) -> list[ExportUnit]:
     """One unit per agency, except commune committees: one portal unit per district (in
-    the place of the district's first commune). Defect streams: the agency's index, or
-    PORTAL_STREAM + district number for a portal (agency indices stay far below it)."""
+    the place of the district's first commune) and, for the communes of the two-tier
+    system (since 2025-07-01, no district), one provincial portal. Defect streams: the
+    agency's index, or PORTAL_STREAM + the code's district number for a portal (agency
+    indices stay far below it)."""
     by_code = {a.code: a for a in agencies}
     units: list[ExportUnit] = []
     portals: dict[str, ExportUnit] = {}
@@ -387,10 +394,15 @@ def export_units(agencies: Sequence[Agency]) -> list[ExportUnit]:
         district = agency.code.split(".")[2]
         if district not in portals:
             committee = f"000.00.{district}.H34"
-            name = by_code[committee].name if committee in by_code else f"huyện {district}"
-            portals[district] = ExportUnit(
-                f"{PORTAL_PREFIX}{committee}", f"UBND cấp xã - {name.removeprefix('UBND ')}",
-                PORTAL_STREAM + int(district), [], committee)
+            if agency.district:
+                name = by_code[committee].name if committee in by_code else f"huyện {district}"
+                portals[district] = ExportUnit(
+                    f"{PORTAL_PREFIX}{committee}", f"UBND cấp xã - {name.removeprefix('UBND ')}",
+                    PORTAL_STREAM + int(district), [], committee)
+            else:
+                portals[district] = ExportUnit(
+                    f"{PORTAL_PREFIX}{PROVINCE_SUFFIX}", "UBND cấp xã - tỉnh Khánh Hòa",
+                    PORTAL_STREAM + int(district), [], None)
             units.append(portals[district])
         portals[district].members.append(agency)
     return units
@@ -801,7 +813,7 @@ def generate_exports(
         "files": files,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / MANIFEST_NAME).write_text(
+    (out_dir / manifest_name(year)).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return written
 

@@ -43,6 +43,9 @@ class Agency:
     online: np.ndarray  # subsets of `procedures` eligible per channel
     paid: np.ndarray
     postal: np.ndarray
+    district: str = ""  # empty for provincial units and, from 2025-07-01, communes
+    predecessors: tuple[str, ...] = ()  # codes of the agencies this one took over
+    unmatched_formers: int = 0  # former units it was formed from that no agency here ran
 
     def active_days(self, year: int, month: int) -> tuple[int, int]:
         """First and last day of the month on which the agency existed ((1, 0) if none)."""
@@ -134,40 +137,67 @@ def load_catalog_arrays(reference_dir: Path) -> Catalog:
     )
 
 
-def _eligible(kind: str, code: str, cat: Catalog, procs: list[dict[str, str]]) -> np.ndarray:
+def _eligible(kind: str, owners: set[str], two_tier: bool, cat: Catalog,
+              procs: list[dict[str, str]]) -> np.ndarray:
+    """Procedures an agency handles. A merged department handles its predecessors' fields
+    (`owners`); a commune since 2025-07-01 (`two_tier`) also the district level's."""
     level = np.array([p["level"] for p in procs])
     field_levels = [cat.fields[i].levels for i in cat.proc_field]
     if kind == "department":
-        owner = code.split(".")[2]
-        own = np.array([cat.fields[i].owner == owner for i in cat.proc_field])
+        own = np.array([cat.fields[i].owner in owners for i in cat.proc_field])
         ok = own & np.isin(level, ["province", "multi_level"])
     elif kind == "land_office":
         land = np.array([cat.fields[i].land for i in cat.proc_field])
         ok = land & np.isin(level, ["district", "multi_level"])
     else:
-        tier = "district" if kind == "district_committee" else "commune"
-        ok = (level == tier) | ((level == "multi_level")
-                                & np.array([tier in fl for fl in field_levels]))
+        tiers = (["district"] if kind == "district_committee"
+                 else ["district", "commune"] if two_tier else ["commune"])
+        ok = np.isin(level, tiers) | ((level == "multi_level")
+                                      & np.array([bool(set(tiers) & set(fl)) for fl in field_levels]))
     return np.flatnonzero(ok)
 
 
 def load_agencies(reference_dir: Path, cat: Catalog) -> list[Agency]:
+    """The local agencies of the seed, each with what it took over: the agencies whose
+    successor it is, and the former units (seed unit_lineage) no agency here ran (a
+    commune of former Ninh Thuận in a Khánh Hòa commune formed on 2025-07-01)."""
     procs = read_seed(reference_dir, "procedures")
+    rows = read_seed(reference_dir, "agencies")
+    predecessors: dict[str, list[str]] = {}
+    for row in rows:
+        if row["successor_code"]:
+            predecessors.setdefault(row["successor_code"], []).append(row["agency_code"])
+    run_here = {row["gso_code"] for row in rows if row["gso_code"]}
+    lineage = (read_seed(reference_dir, "unit_lineage")
+               if (reference_dir / "unit_lineage.csv").is_file() else [])
+    formers: dict[str, int] = {}
+    for row in lineage:
+        if row["unit_level"] == "commune" and row["former_unit_code"] not in run_here:
+            formers[row["unit_code"]] = formers.get(row["unit_code"], 0) + 1
+
+    def owners(code: str) -> set[str]:
+        return {code.split(".")[2]}.union(*(owners(p) for p in predecessors.get(code, [])))
+
     out: list[Agency] = []
-    for row in read_seed(reference_dir, "agencies"):
+    for row in rows:
         if row["kind"] not in LOCAL_KINDS:
             continue
-        eligible = _eligible(row["kind"], row["agency_code"], cat, procs)
+        valid_from = date.fromisoformat(row["valid_from"] or "2016-01-01")
+        two_tier = row["kind"] == "commune_committee" and not row["district"]
+        eligible = _eligible(row["kind"], owners(row["agency_code"]), two_tier, cat, procs)
         if not len(eligible):
             continue  # e.g. Van phong UBND tinh: no procedure of its own in the catalog
         out.append(Agency(
             index=len(out), code=row["agency_code"], name=row["agency_name"], kind=row["kind"],
-            valid_from=date.fromisoformat(row["valid_from"] or "2016-01-01"),
+            valid_from=valid_from,
             valid_to=date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
             procedures=eligible,
             online=eligible[cat.proc_online[eligible]],
             paid=eligible[cat.proc_paid[eligible] & cat.proc_online[eligible]],
             postal=eligible[cat.proc_postal[eligible]],
+            district=row["district"],
+            predecessors=tuple(predecessors.get(row["agency_code"], ())),
+            unmatched_formers=formers.get(row["gso_code"], 0) if two_tier else 0,
         ))
     return out
 
@@ -179,36 +209,102 @@ def _year_share(agency: Agency, year: int) -> float:
     return days / (366 if calendar.isleap(year) else 365)
 
 
-def _resolved_and_late_at_full_scale(agencies: list[Agency], cal: dict,
-                                     year: int) -> tuple[np.ndarray, np.ndarray]:
+def _share_after(agency: Agency, year: int) -> float:
+    """Share of the year's days after the agency ended (0 if it had not by the year end)."""
+    if agency.valid_to is None or agency.valid_to.year > year:
+        return 0.0
+    if agency.valid_to.year < year:
+        return 1.0
+    return (date(year, 12, 31) - agency.valid_to).days / (366 if calendar.isleap(year) else 365)
+
+
+def _base_weights(agencies: list[Agency], group: dict) -> dict[str, float]:
+    """Code -> the group's weight of a member: its own key (department number, or the
+    district of a commune), else, for a department or a commune since 2025-07-01 formed
+    from others, the sum of theirs plus the default for each former unit no agency here
+    ran; else the default."""
+    weights, default = group["weights"], float(group["weights"].get("default", 0.0))
+    by_code = {a.code: a for a in agencies}
+
+    def base(agency: Agency) -> float:
+        key = agency.code.split(".")[2]
+        if key in weights:
+            return float(weights[key])
+        if not agency.district and (agency.predecessors or agency.unmatched_formers):
+            return (sum(base(by_code[p]) for p in agency.predecessors if p in by_code)
+                    + default * agency.unmatched_formers)
+        return default
+
+    return {a.code: base(a) for a in agencies}
+
+
+def volume_growth(agencies: list[Agency], cal: dict, year: int) -> float:
+    """Dossier volume of `year` relative to the calibration year: the commune group's
+    weight in force, averaged over the days (1.0 for the calibration year itself). The
+    report's totals are for Khánh Hòa as it was; from 2025-07-01 the province also serves
+    former Ninh Thuận, whose communes enter with the default weight each."""
+    members = [a for a in agencies if a.kind == "commune_committee"]
+    base = _base_weights(members, cal["groups"]["commune_committee"])
+
+    def average(of_year: int) -> float:
+        return sum(base[a.code] * _year_share(a, of_year) for a in members)
+
+    return average(year) / average(int(cal["year"]))
+
+
+def _resolved_and_late_at_full_scale(agencies: list[Agency], cal: dict, year: int,
+                                     targets: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """Per-agency resolved and late dossiers over the year at scale 1.0 (exact integers).
 
-    A group member's weight counts per year of existence: a commune merged away in
-    February (and its successor from March) gets the share of the year it existed."""
-    report = cal["report"]
+    Every weight counts per day of existence: a commune merged away in February (and its
+    successor from March) gets the share of the year it existed. A named agency's figure
+    is for a whole year: in a year it ended, its successor takes the rest (a district
+    committee has none: the communes, which took over its work, do)."""
     n = len(agencies)
     resolved = np.zeros(n, dtype=np.int64)
     late = np.zeros(n, dtype=np.int64)
     explicit = np.zeros(n, dtype=bool)
     by_code = {a.code: a.index for a in agencies}
+    handed = np.zeros(n)  # a named agency's resolved dossiers its successor takes over
+    handed_late = np.zeros(n)
     for code, spec in cal["agencies"].items():
+        if code not in by_code:
+            continue
         i = by_code[code]
-        resolved[i], late[i], explicit[i] = spec["resolved"], spec["late"], True
+        share = _year_share(agencies[i], year)
+        resolved[i], late[i] = round(spec["resolved"] * share), round(spec["late"] * share)
+        explicit[i] = True
+        successor = next((a.index for a in agencies if code in a.predecessors), None)
+        if successor is not None:
+            after = min(_year_share(agencies[successor], year), _share_after(agencies[i], year))
+            handed[successor] += spec["resolved"] * after
+            handed_late[successor] += spec["late"] * after
     groups = cal["groups"]
-    used = int(resolved.sum()) + sum(g["resolved"] for g in groups.values() if g["resolved"] != "rest")
+    fixed = [g["resolved"] for g in groups.values() if g["resolved"] != "rest"]
+    used = int(resolved.sum()) + sum(fixed) + int(round(handed.sum()))
     late_weight = np.zeros(n)
     for kind, group in groups.items():
         members = [a for a in agencies if a.kind == kind and not explicit[a.index]]
-        total = report["resolved"] - used if group["resolved"] == "rest" else group["resolved"]
+        if not members:
+            continue
+        total = targets["resolved"] - used if group["resolved"] == "rest" else group["resolved"]
+        base = _base_weights(agencies, group)
         weights = []
         for a in members:
-            key = a.code.split(".")[2]  # department number, or district of a unit
-            weight = float(group["weights"].get(key, group["weights"].get("default", 0.0)))
-            weights.append(weight * _year_share(a, year))
+            # an agency that kept its own weight also takes over its predecessors' (a
+            # department absorbing another); one formed from others already sums them
+            share = _year_share(a, year)
+            taken = (sum(base[p] * min(share, _share_after(agencies[by_code[p]], year))
+                         for p in a.predecessors if p in by_code and not explicit[by_code[p]])
+                     if a.code.split(".")[2] in group["weights"] else 0.0)
+            weights.append(base[a.code] * share + taken)
         idx = np.array([a.index for a in members])
         resolved[idx] = largest_remainder(total, np.array(weights))
         late_weight[idx] = resolved[idx] * group["late_weight"]
-    rest = report["late"] - int(late[explicit].sum())
+    handed_int = largest_remainder(int(round(handed.sum())), handed) if handed.any() else handed
+    resolved += np.asarray(handed_int, dtype=np.int64)
+    late_weight += handed_late
+    rest = targets["late"] - int(late[explicit].sum())
     late[~explicit] = largest_remainder(rest, late_weight[~explicit])
     return resolved, late
 
@@ -249,12 +345,17 @@ def build_plan(year: int = 2020, scale: float = 1.0, reference_dir: Path | None 
     cal = load_calibration()
     cat = load_catalog_arrays(reference_dir)
     agencies = load_agencies(reference_dir, cat)
-    report = cal["report"]
+    growth = volume_growth(agencies, cal, year)
+    # the report's totals (and the design choices beside them) for this year's province
+    report = {k: int(round(v * growth)) if isinstance(v, int) else v
+              for k, v in cal["report"].items()}
+    cal = {**cal, "received": int(round(cal["received"] * growth)),
+           "closed": int(round(cal["closed"] * growth))}
 
     def scaled(number: int) -> int:
         return int(round(scale * number))
 
-    resolved_1, late_1 = _resolved_and_late_at_full_scale(agencies, cal, year)
+    resolved_1, late_1 = _resolved_and_late_at_full_scale(agencies, cal, year, report)
     resolved_a = largest_remainder(scaled(report["resolved"]), resolved_1)
     late_a = largest_remainder(scaled(report["late"]), late_1)
     months = month_weights(agencies, year, cal["seasonality"])

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from ingest.exports.sampling import manifest_name
 from ingest.sample import (
     COMMITTED_SAMPLE,
     HEADERS,
-    MANIFEST_NAME,
     GenerationError,
     build_plan,
     generate_exports,
@@ -66,7 +66,7 @@ def test_full_year_at_scale_1_equals_the_report(tmp_path: Path) -> None:
              for code in ("000.00.32.H34", "000.00.34.H34", "000.00.31.H34", "000.00.03.H34")}
     assert rates == {"000.00.32.H34": 22.03, "000.00.34.H34": 22.0, "000.00.31.H34": 12.44,
                      "000.00.03.H34": 7.05}
-    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))
+    manifest = json.loads((tmp_path / manifest_name(2020)).read_text(encoding="utf-8"))
     assert sum(f["rows"] for f in manifest["files"].values()) == REPORT["received"]
 
 
@@ -201,8 +201,8 @@ def test_deterministic_for_a_seed_and_months_independent(tmp_path: Path) -> None
     generate_exports(tmp_path / "d", seed=7, months="4-5", **options)
     a, b, c, d = (_tree(tmp_path / x) for x in "abcd")
     assert a == b
-    assert {k for k in a if a[k] != c.get(k)} - {MANIFEST_NAME}
-    months_only = {k: v for k, v in d.items() if k != MANIFEST_NAME}
+    assert {k for k in a if a[k] != c.get(k)} - {manifest_name(2020)}
+    months_only = {k: v for k, v in d.items() if k != manifest_name(2020)}
     assert months_only and all(a[k] == v for k, v in months_only.items())
 
 
@@ -288,7 +288,7 @@ def test_messiness_manifest_counts_what_the_files_hold(tmp_path: Path) -> None:
     generate_exports(tmp_path, scale=0.03, messiness=0.25, formats="both", months="1-4",
                      agencies=["000.00.02.H34", "000.00.12.H34", "000.00.31.H34", "000.01.31.H34",
                                "000.02.31.H34", "000.03.31.H34", "000.90.32.H34"])
-    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text(encoding="utf-8"))
+    manifest = json.loads((tmp_path / manifest_name(2020)).read_text(encoding="utf-8"))
     known = {"agencies": {r["agency_code"] for r in csv.DictReader(open(SEEDS / "agencies.csv"))},
              "procedures": {r["procedure_code"] for r in csv.DictReader(open(SEEDS / "procedures.csv"))}}
     # Codes of each file's clean rows, to recognise a code repeated from another file.
@@ -337,7 +337,7 @@ def test_committed_sample_regenerates_byte_identical(tmp_path: Path) -> None:
 
 
 def test_committed_sample_layout_and_headers() -> None:
-    manifest = json.loads((SAMPLE_DIR / MANIFEST_NAME).read_text(encoding="utf-8"))
+    manifest = json.loads((SAMPLE_DIR / manifest_name(2020)).read_text(encoding="utf-8"))
     seed = _seed_agencies()
     files = sorted(SAMPLE_DIR.rglob("*.csv"))
     assert len(files) == len(manifest["files"])

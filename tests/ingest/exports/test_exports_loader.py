@@ -106,7 +106,7 @@ def test_sample_every_row_loaded_or_quarantined(con: duckdb.DuckDBPyConnection,
 
 
 def generation_manifest() -> dict:
-    return json.loads((SAMPLE_DIR / "generation_manifest.json").read_text(encoding="utf-8"))
+    return json.loads((SAMPLE_DIR / "generation_manifest_2020.json").read_text(encoding="utf-8"))
 
 
 def test_loaded_values_are_typed_and_nfc(con: duckdb.DuckDBPyConnection,

@@ -11,26 +11,26 @@ import duckdb
 import pytest
 
 from ingest.exports import load_exports
-from ingest.exports.sampling import MANIFEST_NAME, SamplingManifestError, declared_sample_fractions
+from ingest.exports.sampling import SamplingManifestError, declared_sample_fractions, manifest_name
 from tests.ingest.exports.conftest import SAMPLE_DIR
 
 
 def test_the_committed_sample_declares_its_scale(sample_files: list[Path]) -> None:
     scales = declared_sample_fractions(SAMPLE_DIR)
-    manifest = json.loads((SAMPLE_DIR / MANIFEST_NAME).read_text(encoding="utf-8"))
+    manifest = json.loads((SAMPLE_DIR / manifest_name(2020)).read_text(encoding="utf-8"))
     assert set(scales) == {path.resolve() for path in sample_files}
     assert set(scales.values()) == {manifest["parameters"]["scale"]} == {0.01}
 
 
 def test_full_exports_declare_nothing(tmp_path: Path) -> None:
     assert declared_sample_fractions(tmp_path) == {}
-    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"parameters": {"scale": 1}, "files": {"a.csv": {}}}))
+    (tmp_path / manifest_name(2020)).write_text(json.dumps({"parameters": {"scale": 1}, "files": {"a.csv": {}}}))
     assert declared_sample_fractions(tmp_path) == {}
 
 
 def test_a_broken_manifest_names_its_file(tmp_path: Path) -> None:
-    (tmp_path / MANIFEST_NAME).write_text("{}")
-    with pytest.raises(SamplingManifestError, match=rf"{MANIFEST_NAME}.*cchc generate-exports"):
+    (tmp_path / manifest_name(2020)).write_text("{}")
+    with pytest.raises(SamplingManifestError, match=rf"{manifest_name(2020)}.*cchc generate-exports"):
         declared_sample_fractions(tmp_path)
 
 
