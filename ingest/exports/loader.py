@@ -132,7 +132,8 @@ create or replace temp macro cchc_label(s) as
 LABELLED = {"invalid channel": "t_channel", "invalid status": "t_status",
             "invalid service level": "t_service_level",
             "invalid paid online flag": "t_is_paid_online",
-            "unknown agency": "agency_as_read", "ambiguous agency": "agency_as_read"}
+            "unknown agency": "agency_as_read", "ambiguous agency": "agency_as_read",
+            "named agency not valid on received date": "agency_as_read"}
 # A row (or one cell) this large is no dossier: it is quarantined, the rows after it load.
 MAX_ROW_BYTES = 1 << 20
 KEPT_CHARS = 4000  # of such a row, the beginning kept in the quarantine
@@ -160,6 +161,9 @@ REASONS: list[tuple[str, str]] = [
 # a correlated subquery here would make DuckDB materialise the whole file for the join.)
 AGENCY_REASONS: list[tuple[str, str]] = [
     ("ambiguous agency", "_agency_periods is null and len(_name_matches) > 1"),
+    # a name the reference knows, of units none of which was valid on the date (a district
+    # committee named after 2025-06-30)
+    ("named agency not valid on received date", "_agency_periods is null and _name_known"),
     ("unknown agency", "_agency_periods is null"),
     ("agency not valid on received date", """not list_bool_or(list_transform(_agency_periods,
         lambda p: coalesce(p.valid_from <= cast(received_at as date), true)
@@ -260,6 +264,7 @@ def _build_dossiers(con: duckdb.DuckDBPyConnection, read: ReadExport, rows_sql: 
                 select
                     t.*,
                     k.agency_code as _known_code,
+                    n.candidates is not null as _name_known,
                     list_filter(n.candidates, lambda c:
                         coalesce(c.valid_from <= cast(t.received_at as date), true)
                         and coalesce(c.valid_to >= cast(t.received_at as date), true)) as matches

@@ -157,10 +157,12 @@ def _eligible(kind: str, owners: set[str], two_tier: bool, cat: Catalog,
     return np.flatnonzero(ok)
 
 
-def load_agencies(reference_dir: Path, cat: Catalog) -> list[Agency]:
+def load_agencies(reference_dir: Path, cat: Catalog, year: int) -> list[Agency]:
     """The local agencies of the seed, each with what it took over: the agencies whose
     successor it is, and the former units (seed unit_lineage) no agency here ran (a
-    commune of former Ninh Thuận in a Khánh Hòa commune formed on 2025-07-01)."""
+    commune of former Ninh Thuận in a Khánh Hòa commune formed on 2025-07-01). An
+    agency handles the procedures it has at the end of `year` (a department that absorbed
+    another in March handles the other's fields all year)."""
     procs = read_seed(reference_dir, "procedures")
     rows = read_seed(reference_dir, "agencies")
     predecessors: dict[str, list[str]] = {}
@@ -175,8 +177,12 @@ def load_agencies(reference_dir: Path, cat: Catalog) -> list[Agency]:
         if row["unit_level"] == "commune" and row["former_unit_code"] not in run_here:
             formers[row["unit_code"]] = formers.get(row["unit_code"], 0) + 1
 
+    ended = {row["agency_code"] for row in rows if row["valid_to"] and row["valid_to"] <= f"{year}-12-31"}
+
     def owners(code: str) -> set[str]:
-        return {code.split(".")[2]}.union(*(owners(p) for p in predecessors.get(code, [])))
+        """Department numbers whose fields the agency handles by the end of `year`."""
+        return {code.split(".")[2]}.union(*(owners(p) for p in predecessors.get(code, [])
+                                            if p in ended))
 
     out: list[Agency] = []
     for row in rows:
@@ -344,7 +350,7 @@ def build_plan(year: int = 2020, scale: float = 1.0, reference_dir: Path | None 
         reference_dir = get_settings().reference_dir
     cal = load_calibration()
     cat = load_catalog_arrays(reference_dir)
-    agencies = load_agencies(reference_dir, cat)
+    agencies = load_agencies(reference_dir, cat, year)
     growth = volume_growth(agencies, cal, year)
     # the report's totals (and the design choices beside them) for this year's province
     report = {k: int(round(v * growth)) if isinstance(v, int) else v

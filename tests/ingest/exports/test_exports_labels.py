@@ -97,7 +97,8 @@ def test_agencies_by_name_in_their_usual_forms_and_history(con: duckdb.DuckDBPyC
         ("Sở Tư pháp", "02/04/2025", "000.00.92.H34"),  # and after
         ("UBND xã Vĩnh Lương", "02/03/2020", "000.03.31.H34"),  # one unit of that name then
         ("UBND xã Vĩnh Lương", "02/03/2024", "ambiguous agency: UBND xã Vĩnh Lương"),
-        ("UBND TP Nha Trang", "02/08/2025", "unknown agency: UBND TP Nha Trang"),  # ended
+        ("UBND TP Nha Trang", "02/08/2025",  # ended
+         "named agency not valid on received date: UBND TP Nha Trang"),
         ("Sở Không Có", "02/03/2020", "unknown agency: Sở Không Có"),
         ("000.00.31.H34", "06/03/2020", "000.00.31.H34"),  # codes as before
     ]
@@ -112,7 +113,7 @@ def test_agencies_by_name_in_their_usual_forms_and_history(con: duckdb.DuckDBPyC
     assert result.rows_loaded == len(loaded) == 8
     assert result.quarantine_reasons == {
         "ambiguous agency: UBND xã Vĩnh Lương": 1,
-        "unknown agency: UBND TP Nha Trang": 1,
+        "named agency not valid on received date: UBND TP Nha Trang": 1,
         "unknown agency: Sở Không Có": 1,
     }
     got = con.execute("select agency_code, agency_name from raw.export_dossiers "
