@@ -17,10 +17,11 @@ keeps both, so dim_agencies is type 2 and every dossier joins to the unit of its
 2. District level abolished on 2025-07-01 (Resolution 202/2025/QH15 and the Law on Local
    Government 2025): district People's Committees end on 2025-06-30, without successor.
 3. Commune-level units reorganised on 2025-07-01 (the National Assembly Standing
-   Committee's resolution for Khánh Hòa, with former Ninh Thuận): every commune committee valid on 2025-06-30 ends that day,
-   its successor the committee of the new unit it went to (seed unit_lineage); every new
-   commune-level unit of the province (seed administrative_units, valid from 2025-07-01)
-   gets a committee, coded 000.nn.60.H34 in GSO code order (60: no district).
+   Committee's resolution for Khánh Hòa, with former Ninh Thuận): every commune committee
+   valid on 2025-06-30 ends that day, its successor the committee of the new unit it went
+   to (seed unit_lineage); every new commune-level unit of the province (seed
+   administrative_units, valid from 2025-07-01) gets a committee, coded 000.nn.60.H34 in
+   GSO code order (60: no district).
 
 Idempotent: run it again after the unit seeds change and it rewrites the same rows.
 

@@ -1,8 +1,9 @@
 """Exports declared to be samples of the full export, and of what fraction.
 
 `cchc generate-exports --year Y --scale S` writes `generation_manifest_<Y>.json` beside
-the agency folders (one per year generated into the same landing); with S other than 1 every file it lists holds S times the dossiers the report's
-year had (0.01 for the committed sample, 18 for the 10-million-row benchmark). Such
+the agency folders (one per year generated into the same landing); with S other than 1
+every file it lists holds S times the dossiers the report's year had (0.01 for the
+committed sample, 18 for the 10-million-row benchmark). Such
 counts cannot be compared with a report's counts, and rates computed from them carry a
 sampling error: the loader records the scale in raw.load_manifest.sample_fraction so
 the marts can say so. Exports without a manifest are the agencies' full exports.

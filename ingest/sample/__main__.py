@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ingest.sample import COMMITTED_SAMPLE, GenerationError, generate_exports
+from ingest.sample import COMMITTED_SAMPLES, GenerationError, generate_exports
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,11 +28,13 @@ def main(argv: list[str] | None = None) -> int:
     kwargs = dict(year=args.year, seed=args.seed, months=args.months, scale=args.scale,
                   messiness=args.messiness, shapes=args.shape, formats=args.format,
                   defects=args.defects.split(",") if args.defects else None, style=args.style)
+    runs = [kwargs]
     if args.committed_sample:
-        kwargs.update(COMMITTED_SAMPLE)
-        kwargs["months"] = None
+        runs = [{"months": None, **sample} for sample in COMMITTED_SAMPLES]
+    paths = []
     try:
-        paths = generate_exports(args.out_dir, **kwargs)
+        for run in runs:
+            paths += generate_exports(args.out_dir, **run)
     except GenerationError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

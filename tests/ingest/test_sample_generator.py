@@ -20,6 +20,7 @@ import pytest
 from ingest.exports.sampling import manifest_name
 from ingest.sample import (
     COMMITTED_SAMPLE,
+    COMMITTED_SAMPLES,
     HEADERS,
     GenerationError,
     build_plan,
@@ -332,15 +333,17 @@ def test_cp1258_file_reads_back_as_the_same_text(tmp_path: Path) -> None:
 
 
 def test_committed_sample_regenerates_byte_identical(tmp_path: Path) -> None:
-    generate_exports(tmp_path, **COMMITTED_SAMPLE)
+    for sample in COMMITTED_SAMPLES:
+        generate_exports(tmp_path, **sample)
     assert _tree(tmp_path) == _tree(SAMPLE_DIR)
 
 
 def test_committed_sample_layout_and_headers() -> None:
-    manifest = json.loads((SAMPLE_DIR / manifest_name(2020)).read_text(encoding="utf-8"))
+    manifests = [json.loads((SAMPLE_DIR / manifest_name(sample["year"])).read_text(encoding="utf-8"))
+                 for sample in COMMITTED_SAMPLES]
     seed = _seed_agencies()
     files = sorted(SAMPLE_DIR.rglob("*.csv"))
-    assert len(files) == len(manifest["files"])
+    assert len(files) == sum(len(manifest["files"]) for manifest in manifests)
     portal_files = 0
     for path in files:
         folder, month = path.parent.parent.name, path.parent.name
@@ -349,7 +352,13 @@ def test_committed_sample_layout_and_headers() -> None:
             header = next(csv.reader(handle))
         assert header[: len(HEADERS)] == HEADERS
         agencies = {row["Đơn vị xử lý"] for row in dossier_rows(path)}
-        if folder.startswith(PORTAL_PREFIX):
+        if folder == f"{PORTAL_PREFIX}H34":
+            # since 2025-07-01 the province's communes together (no district)
+            assert month >= "2025-07"
+            assert all(seed[a]["kind"] == "commune_committee" and not seed[a]["district"]
+                       for a in agencies), path
+            portal_files += 1
+        elif folder.startswith(PORTAL_PREFIX):
             # A district's communes together: commune committees of that district only.
             district = folder.removeprefix(PORTAL_PREFIX)
             assert seed[district]["kind"] == "district_committee"
@@ -358,6 +367,7 @@ def test_committed_sample_layout_and_headers() -> None:
             portal_files += 1
         else:
             assert agencies == {folder} and seed[folder]["kind"] != "commune_committee", path
-    # One portal file per district and month at most, whatever the number of communes.
-    assert 0 < portal_files <= 9 * 12
-    assert manifest["totals_full_year"]["received"] == round(0.01 * REPORT["received"])
+    # One portal file per district (or, since 2025-07, province) and month at most,
+    # whatever the number of communes.
+    assert 0 < portal_files <= 9 * 12 + 9 * 3 + 3
+    assert manifests[0]["totals_full_year"]["received"] == round(0.01 * REPORT["received"])

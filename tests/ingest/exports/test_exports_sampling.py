@@ -24,7 +24,8 @@ def test_the_committed_sample_declares_its_scale(sample_files: list[Path]) -> No
 
 def test_full_exports_declare_nothing(tmp_path: Path) -> None:
     assert declared_sample_fractions(tmp_path) == {}
-    (tmp_path / manifest_name(2020)).write_text(json.dumps({"parameters": {"scale": 1}, "files": {"a.csv": {}}}))
+    manifest = {"parameters": {"scale": 1}, "files": {"a.csv": {}}}
+    (tmp_path / manifest_name(2020)).write_text(json.dumps(manifest))
     assert declared_sample_fractions(tmp_path) == {}
 
 
