@@ -19,7 +19,6 @@ import pytest
 
 from ingest.exports.sampling import manifest_name
 from ingest.sample import (
-    COMMITTED_SAMPLE,
     COMMITTED_SAMPLES,
     HEADERS,
     GenerationError,
