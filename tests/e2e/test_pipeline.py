@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -127,6 +127,35 @@ def test_dossier_marts_match_the_exports(pipeline: dict) -> None:
         from marts.rpt_agency_monthly_performance""",
     )
     assert totals == [(expected["resolved"], expected["on_time"], expected["late"])]
+
+
+def test_dossiers_join_the_agency_version_of_their_date_across_the_reorganisation(
+        pipeline: dict) -> None:
+    """The sample's 2025-04..09: every dossier on the agency version valid when received;
+    district committees until June, communes without district from July; the district
+    mart ends in June and says so."""
+    outside = query(pipeline, """
+        select count(*) from marts.fct_dossiers f
+        join marts.dim_agencies a using (agency_key)
+        where a.is_unknown or f.received_date < a.valid_from_date
+           or f.received_date > coalesce(a.valid_to_date, date '9999-12-31')""")
+    assert outside == [(0,)]
+    by_side = dict(query(pipeline, """
+        select received_date >= date '2025-07-01' as after_reform,
+               list(distinct a.agency_kind order by a.agency_kind)
+        from marts.fct_dossiers f join marts.dim_agencies a using (agency_key)
+        where year(received_date) = 2025 and a.agency_kind in ('district_committee', 'commune_committee')
+        group by all"""))
+    assert by_side == {False: ["commune_committee", "district_committee"], True: ["commune_committee"]}
+    assert query(pipeline, """
+        select count(*) from marts.fct_dossiers f join marts.dim_agencies a using (agency_key)
+        where received_date >= date '2025-07-01' and a.district_name is not null
+          and a.agency_kind = 'commune_committee'""") == [(0,)]
+    assert query(pipeline, """
+        select max(month_date), bool_and(is_last_month_of_district)
+        from marts.rpt_district_monthly_performance
+        where month_date = (select max(month_date) from marts.rpt_district_monthly_performance)
+        """) == [(date(2025, 6, 1), True)]
 
 
 def test_report_figures_come_from_the_report_text(pipeline: dict) -> None:
