@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import io
 import json
 import re
@@ -69,7 +70,7 @@ PROVINCE_TYPES = (("thủ đô", "Thành phố Trung ương"), ("thành phố", 
                   ("tỉnh", "Tỉnh"))
 COMMUNE_TYPES = ("Phường", "Xã", "Đặc khu")
 # The map's text abbreviates one former province.
-PROVINCE_ALIASES = {"tphcm": "ho chi minh"}
+PROVINCE_ALIASES = {"tphcm": "hochiminh"}
 
 
 def ascii_name(name: str) -> str:
@@ -172,17 +173,25 @@ def province_type(published: str) -> tuple[str, str]:
 
 
 def key_name(name: str) -> str:
-    """Names compare without diacritics: the sources place tone marks differently ('Hoà',
-    'Hòa') and spell 'Thuỵ'/'Thụy'."""
-    return " ".join(ascii_name(name).lower().split())
+    """Names compare without diacritics, spaces and punctuation: the sources place tone
+    marks differently ('Hoà', 'Hòa'), write 'M’gar' / 'M'gar', 'Ea Bia' / 'EaBia',
+    'Phương Liên - Trung Tự' / 'Phương Liên Trung Tự'."""
+    return re.sub(r"[^a-z0-9]", "", ascii_name(name).lower())
 
 
-def new_provinces(rows: list[dict], before: dict[str, tuple]) -> tuple[list[list], list[list], set[str]]:
-    """Province versions from 2025-07-01, lineage rows, and the codes left unchanged.
+def spelling(key: str) -> str:
+    """'Sỹ'/'Sĩ', 'Quý'/'Quí': the same name, i or y."""
+    return key.replace("y", "i")
+
+
+def new_provinces(rows: list[dict], before: dict[str, tuple]) -> tuple[list[list], list[list], set[str],
+                                                                     dict[str, date]]:
+    """Province versions from 2025-07-01, lineage rows, the codes left unchanged, and the
+    dates of later changes the texts announce (code -> date).
 
     `before`: code -> (type, name, parent) of the provinces of the last GSO snapshot."""
     by_name = {key_name(spec[1]): code for code, spec in before.items()}
-    units, lineage, unchanged = [], [], set()
+    units, lineage, unchanged, later_dates = [], [], set(), {}
     provinces = [row for row in rows if row["magoc"] is None]
     if len(provinces) != NEW_PROVINCES:
         raise SystemExit(f"the map lists {len(provinces)} provinces, not {NEW_PROVINCES}")
@@ -199,8 +208,8 @@ def new_provinces(rows: list[dict], before: dict[str, tuple]) -> tuple[list[list
         else:
             formers = []
             for part in re.split(r",\s*|\s+và\s+", formers_text):
-                part = key_name(part)
-                part = PROVINCE_ALIASES.get(part, re.sub(r"^(tinh|thanh pho)\s+", "", part))
+                part = key_name(re.sub(r"^\s*(tỉnh|thành phố)\s+", "", part, flags=re.IGNORECASE))
+                part = PROVINCE_ALIASES.get(part, part)
                 formers.append(by_name[part])
         for former in formers:
             lineage.append([code, "province", REORGANISATION, former, "province", before[former][1],
@@ -208,6 +217,7 @@ def new_provinces(rows: list[dict], before: dict[str, tuple]) -> tuple[list[list
         spans = [(REORGANISATION, unit_type, name)]
         if later:
             day, month, year, first_type, first_name = later.groups()
+            later_dates[code] = date(int(year), int(month), int(day))
             spans = [(REORGANISATION, province_type(f"{first_type} {first_name}")[0], first_name),
                      (date(int(year), int(month), int(day)), unit_type, name)]
         if formers == [code] and not later and before[code][:2] == (unit_type, name):
@@ -216,7 +226,198 @@ def new_provinces(rows: list[dict], before: dict[str, tuple]) -> tuple[list[list
         for index, (since, span_type, span_name) in enumerate(spans):
             until = spans[index + 1][0] - timedelta(days=1) if index + 1 < len(spans) else None
             units.append([code, "province", span_type, span_name, "", since, until, SAPNHAP_SOURCE])
-    return units, lineage, unchanged
+    return units, lineage, unchanged, later_dates
+
+
+FORMER_COMMUNE_TYPES = r"(?:phường|xã|thị trấn)"
+DISTRICT_TYPES = r"(?:huyện|quận|thị xã|thành phố)"
+
+
+def mentions(text: str) -> list[tuple[str, str, bool]]:
+    """The former communes a map text names: (name, district named with it or '', is_part).
+
+    'Phường Vĩnh Hòa, Xã Tân Thành (huyện Hàm Yên), một phần diện tích TN, quy mô dân số
+    của các phường Cửa Nam, Điện Biên, Phường Mễ Trì (phần còn lại sau khi sáp nhập vào
+    phường Yên Hòa)': from 'một phần' (part of) on, the units listed are parts, until
+    'toàn bộ' (all of); a '(phần còn lại ...)' (what is left of it after the other
+    mergers) makes its unit a part; '(huyện X)' names the unit's district."""
+    found, part = [], False
+    # "(phần còn lại ...)" names other new units: drop it, keep the mark
+    text = re.sub(r"\(\s*phần còn lại[^)]*\)", " (*) ", text, flags=re.IGNORECASE)
+    # commas inside "(huyện Châu Thành, tỉnh Trà Vinh)" do not separate units
+    for chunk in re.split(r"(?:,|;|\s+và\s+|\s+với\s+)(?![^(]*\))", text):
+        lowered = chunk.lower()
+        if "một phần" in lowered or "phần còn lại" in lowered:
+            part = True
+        if "toàn bộ" in lowered:
+            part = False
+        district = ""
+        qualifier = re.search(r"\((?:" + DISTRICT_TYPES + r"\s+)?([^()*]+)\)", chunk, flags=re.IGNORECASE)
+        if qualifier:
+            district = qualifier.group(1)
+        rest = "(*)" in chunk
+        chunk = re.sub(r"\([^)]*\)", " ", chunk)
+        chunk = re.sub(r"\s+sau khi sắp xếp.*$|\s+sau sắp xếp.*$", "", chunk, flags=re.IGNORECASE)
+        named = list(re.finditer(FORMER_COMMUNE_TYPES + r"\s+", chunk, flags=re.IGNORECASE))
+        if re.match(r"\s*huyện\s", chunk, flags=re.IGNORECASE):
+            name = "huyện " + chunk.split(None, 1)[1]  # a whole district
+        elif named:
+            name = chunk[named[-1].end():]
+        elif re.search(r"diện tích|dân số|\bTN\b|sắp xếp", chunk, flags=re.IGNORECASE):
+            continue  # words around the list, no unit
+        else:
+            name = chunk  # "... của các phường Cửa Nam, Điện Biên": the type is said once
+        name = " ".join(name.split()).strip(" .")
+        if name:
+            found.append((name, district, part or rest))
+    return found
+
+
+def resolve(code: str, name: str, text: str, candidates: dict[str, list[tuple]],
+            districts: dict[str, list[str]], evidence: dict[str, int]) -> tuple[dict, list[str]]:
+    """Former units of one new commune: ({(former code, level): is_part}, [names not resolved]).
+
+    `candidates`: name key -> [(code, district code)] of the communes listed on 2025-03-01
+    in the former provinces of the new one; `districts`: name key -> their district codes.
+    'giữ nguyên' (unchanged) is the commune of the same code or name. A whole district
+    ('Huyện Lý Sơn') is its communes, or the district itself when it has none (Côn Đảo). A
+    name found in several districts is resolved by the district the text names, by the
+    new code (it often keeps a former one), by the district of the other units of the same
+    text, then by the nearest code (GSO numbers communes district by district, so near
+    codes are neighbours). `evidence` counts which rule resolved how many."""
+    resolved, ambiguous, missing = {}, [], []
+    spellings = defaultdict(list)
+    for key, found in candidates.items():
+        spellings[spelling(key)] += found
+    district_of = {c[0]: c[1] for found in candidates.values() for c in found}
+
+    def add(former: str, is_part: bool, level: str = "commune") -> None:
+        resolved[(former, level)] = resolved.get((former, level), True) and is_part
+
+    def lookup(key: str) -> list[tuple]:
+        """Exact key, then with i for y, then a type word kept in the name ('Phường Đúc'),
+        then one close spelling ('Sá Tổng' / 'Xá Tổng', 'Can Hồ' / 'Kan Hồ')."""
+        key = key.replace("nongtruong", "nt")  # the GSO list writes "NT Liên Sơn"
+        found = candidates.get(key) or spellings.get(spelling(key))
+        found = found or next((candidates[t + key] for t in ("phuong", "xa") if t + key in candidates), None)
+        if not found:
+            close = difflib.get_close_matches(key, candidates, n=2, cutoff=0.8)
+            if len(close) == 1:
+                evidence["close spelling"] += 1
+                found = candidates[close[0]]
+        return found or []
+
+    if text.strip().lower() == "giữ nguyên":
+        found = [c for c in lookup(key_name(name)) if c[0] == code] or lookup(key_name(name))
+        if len(found) == 1:
+            add(found[0][0], False)
+            return resolved, missing
+    for mentioned, district, is_part in mentions(text):
+        if mentioned.lower().startswith("huyện "):
+            for district_code in districts.get(key_name(mentioned[6:]), []):
+                inside = [c for found in candidates.values() for c in found if c[1] == district_code]
+                for former, _ in inside:
+                    add(former, is_part)
+                if not inside:
+                    add(district_code, is_part, "district")
+            if key_name(mentioned[6:]) in districts:
+                continue
+        found = lookup(key_name(mentioned))
+        if len(found) > 1 and district:
+            named = [c for c in found if c[1] in districts.get(key_name(district), [])]
+            if len(named) == 1:
+                evidence["district named"] += 1
+                found = named
+        if len(found) > 1 and any(c[0] == code for c in found):
+            evidence["new code = former code"] += 1
+            found = [c for c in found if c[0] == code]
+        if len(found) == 1:
+            add(found[0][0], is_part)
+        elif found:
+            ambiguous.append((mentioned, found, is_part))
+        else:
+            missing.append(mentioned)
+    for mentioned, found, is_part in ambiguous:
+        near = {district_of[former] for former, level in resolved if level == "commune"}
+        same = [c for c in found if c[1] in near]
+        if len(same) == 1:
+            evidence["district of the other units"] += 1
+            add(same[0][0], is_part)
+            continue
+        evidence["nearest code"] += 1
+        add(min(found, key=lambda c: abs(int(c[0]) - int(code)))[0], is_part)
+    return resolved, missing
+
+
+def new_communes(rows: list[dict], wards: dict[str, tuple[str, str, str]], last: dict,
+                 lineage_of_provinces: list[list], later_dates: dict[str, date]) -> tuple[list[list], list[list], dict]:
+    """Commune versions from 2025-07-01, their lineage, and what could not be resolved."""
+    communes = [row for row in rows if row["magoc"] is not None]
+    if len(communes) != NEW_COMMUNES:
+        raise SystemExit(f"the map lists {len(communes)} communes, not {NEW_COMMUNES}")
+    formers_of = defaultdict(set)
+    for code, _, _, former, *_ in lineage_of_provinces:
+        formers_of[code].add(former)
+    district_names = {code: spec[1] for (code, level), spec in last.items() if level == "district"}
+    province_of = {code: spec[2] for (code, level), spec in last.items() if level == "district"}
+    names = {code: spec[1] for (code, level), spec in last.items() if level == "commune"}
+    by_province = defaultdict(lambda: defaultdict(list))
+    for (code, level), (_, name, district) in last.items():
+        if level == "commune":
+            by_province[province_of[district]][key_name(name)].append((code, district))
+    units, lineage, evidence = [], [], defaultdict(int)
+    report = {"unresolved names": [], "no former": [], "checks": []}
+    for row in communes:
+        code, province = row["ma"], row["magoc"]
+        unit_type, name = next((t, row["ten"][len(t):].strip()) for t in COMMUNE_TYPES
+                               if row["ten"].startswith(t + " "))
+        candidates = defaultdict(list)
+        for former_province in formers_of[province]:
+            for key, found in by_province[former_province].items():
+                candidates[key] += found
+        districts = defaultdict(list)
+        for district, district_province in province_of.items():
+            if district_province in formers_of[province]:
+                districts[key_name(district_names[district])].append(district)
+        resolved, missing = resolve(code, name, row["truocsapnhap"], candidates, districts, evidence)
+        report["unresolved names"] += [f"{code} {row['ten']}: {m}" for m in missing]
+        if not resolved:
+            report["no former"].append(f"{code} {row['ten']}: {row['truocsapnhap']}")
+        for (former, level), is_part in sorted(resolved.items()):
+            lineage.append([code, "commune", REORGANISATION, former, level,
+                            (names if level == "commune" else district_names)[former], is_part, SAPNHAP_SOURCE])
+        # The list of new communes gives the type of 2025-07-01; the map shows a later
+        # one where a province's text dates a change (Đồng Nai's xã that became phường).
+        ward_type, ward_name, ward_province = wards.get(code, (unit_type, name, province))
+        name = ward_name if key_name(ward_name) == key_name(name) else name  # "M'gar", not "M’gar"
+        if (key_name(ward_name), ward_province) != (key_name(name), province):
+            report["checks"].append(f"{code}: map {row['ten']} ({province}), list {ward_type} {ward_name} ({ward_province})")
+        if ward_type != unit_type and province in later_dates:
+            units.append([code, "commune", ward_type, name, province, REORGANISATION,
+                          later_dates[province] - timedelta(days=1), SAPNHAP_SOURCE])
+            units.append([code, "commune", unit_type, name, province, later_dates[province], None,
+                          SAPNHAP_SOURCE])
+        else:
+            units.append([code, "commune", unit_type, name, province, REORGANISATION, None, SAPNHAP_SOURCE])
+    mapped = {row[3] for row in lineage if row[4] == "commune"}
+    report["former not mapped"] = sorted(f"{code} {names[code]} ({province_of[last[(code, 'commune')][2]]})"
+                                         for code in names if code not in mapped)
+    report["evidence"] = dict(evidence)
+    return units, lineage, report
+
+
+def ward_list(repo: Path) -> dict[str, tuple[str, str, str]]:
+    """code -> (type, name, province code) from the repository's list of the new communes."""
+    listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "--name-only", "HEAD", WARDS_DIR + "/"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    wards = {}
+    for path in listing:
+        for code, ten, province in re.findall(r"\(\'(\d+)\',\s*\'((?:[^\']|\'\')*)\',\s*\'(\d+)\'\)",
+                                              git_show(repo, path)):
+            ten = unicodedata.normalize("NFC", ten.replace("\'\'", "\'"))
+            unit_type = next(t for t in COMMUNE_TYPES if ten.startswith(t + " "))
+            wards[code] = (unit_type, ten[len(unit_type):].strip(), province)
+    return wards
 
 
 def close_at_reorganisation(rows: list[list], unchanged_provinces: set[str]) -> None:
@@ -271,14 +472,21 @@ def main(argv: list[str]) -> int:
     last = dated[-1][1]
     before = {code: spec for (code, level), spec in last.items() if level == "province"}
     map_rows = sapnhap_rows(args.provinces_database_repo)
-    province_rows, lineage, unchanged = new_provinces(map_rows, before)
+    province_rows, lineage, unchanged, later_dates = new_provinces(map_rows, before)
+    commune_rows, commune_lineage, report = new_communes(
+        map_rows, ward_list(args.provinces_database_repo), last, lineage, later_dates)
     close_at_reorganisation(rows, unchanged)
-    rows += province_rows
+    rows += province_rows + commune_rows
+    lineage += commune_lineage
     SEED.write_text(render(rows), encoding="utf-8")
     PROVINCE_SEED.write_text(render([row for row in rows if row[1] == "province"]), encoding="utf-8")
     LINEAGE_SEED.write_text(render_lineage(lineage), encoding="utf-8")
     print(f"wrote {len(rows)} unit versions from {len(dated)} snapshots "
           f"({dated[0][0]} .. {dated[-1][0]}) and the map; {len(lineage)} lineage rows")
+    for heading, items in report.items():
+        print(f"{heading}: {len(items)}")
+        for item in items if isinstance(items, list) else items.items():
+            print("   ", item)
     return 0
 
 

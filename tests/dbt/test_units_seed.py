@@ -119,3 +119,32 @@ def test_provinces_seed_names_every_province_the_reports_vocabulary_knows() -> N
     vocab_file = REPO_ROOT / "ingest" / "reports" / "rules" / "vocab.yml"
     vocab = yaml.safe_load(vocab_file.read_text(encoding="utf-8"))
     assert set(vocab["vocab"]["province"]) == set(by_ascii)
+
+
+def test_communes_after_the_reorganisation_and_their_lineage() -> None:
+    units = _rows("administrative_units.csv")
+    after = [u for u in _valid_on(units, "2025-07-01") if u["unit_level"] == "commune"]
+    assert len(after) == 3321
+    khanh_hoa = {u["unit_code"]: u for u in after if u["parent_code"] == "56"}
+    assert len(khanh_hoa) == 65
+    assert (khanh_hoa["22736"]["unit_type"], khanh_hoa["22736"]["unit_name"]) == ("Đặc khu", "Trường Sa")
+    lineage = defaultdict(dict)
+    for row in _rows("unit_lineage.csv"):
+        if row["unit_level"] == "commune":
+            lineage[row["unit_code"]][row["former_unit_code"]] = row["former_unit_name"]
+    assert set(lineage["22736"].values()) == {"Trường Sa", "Song Tử Tây", "Sinh Tồn"}
+    assert set(lineage["22759"].values()) == {"Kinh Dinh", "Phủ Hà", "Đài Sơn", "Đạo Long"}
+    assert "22333" in lineage["22333"]  # Bắc Nha Trang keeps Vĩnh Phước's code
+    assert {u["unit_code"] for u in after} == set(lineage)  # every new commune has a former one
+    before = {(u["unit_code"], u["unit_level"]) for u in _valid_on(units, "2025-03-01")}
+    for row in _rows("unit_lineage.csv"):
+        assert (row["former_unit_code"], row["former_unit_level"]) in before, row
+
+
+def test_keys_are_unique() -> None:
+    units = _rows("administrative_units.csv")
+    keys = [(u["unit_code"], u["unit_level"], u["valid_from"]) for u in units]
+    assert len(keys) == len(set(keys))
+    lineage = [(r["unit_code"], r["unit_level"], r["former_unit_code"], r["former_unit_level"])
+               for r in _rows("unit_lineage.csv")]
+    assert len(lineage) == len(set(lineage))

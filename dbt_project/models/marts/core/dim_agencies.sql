@@ -83,12 +83,19 @@ versions as (
         ) = 1 as is_latest_version,
         false as is_unknown
     from agencies
+    -- A province or district has several versions (the 2025 reorganisation): the one
+    -- valid when the agency version began.
     left join provinces
-        on agencies.province = provinces.unit_name_ascii
+        on
+            agencies.province = provinces.unit_name_ascii
+            and (provinces.valid_from is null or agencies.valid_from >= provinces.valid_from)
+            and (provinces.valid_to is null or agencies.valid_from <= provinces.valid_to)
     left join districts
         on
             agencies.district = districts.unit_name_ascii
             and provinces.unit_code = districts.parent_code
+            and (districts.valid_from is null or agencies.valid_from >= districts.valid_from)
+            and (districts.valid_to is null or agencies.valid_from <= districts.valid_to)
     left join communes
         on
             agencies.agency_code = communes.agency_code

@@ -30,12 +30,25 @@ periods as (
 
 ),
 
-provinces as (
+-- The province's latest version (it has one per reorganisation): one row to name it by.
+provinces_ranked as (
 
-    select * from {{ ref('administrative_units') }}
+    select
+        unit_name,
+        row_number() over (
+            order by coalesce(valid_to, cast('9999-12-31' as date)) desc, valid_from desc
+        ) as version_rank
+    from {{ ref('administrative_units') }}
     where
         unit_level = 'province'
         and unit_name_ascii = '{{ var("province_name") }}'
+
+),
+
+provinces as (
+
+    select unit_name from provinces_ranked
+    where version_rank = 1
 
 ),
 
