@@ -26,7 +26,9 @@ REAL = Path(__file__).resolve().parents[1] / "ingest" / "reports" / "corpus" / "
 # Yearly totals as a provincial report states them: counts, a rate, an index and a rank.
 SYNTHETIC = """Kết quả cải cách hành chính tỉnh {name} năm {year}
 
-Năm {year}, các cơ quan, đơn vị trên địa bàn tỉnh đã tiếp nhận {received} hồ sơ thủ tục hành chính; đã giải quyết {resolved} hồ sơ, trong đó giải quyết đúng hạn {on_time} hồ sơ, đạt tỷ lệ {on_time_pct}%.
+Năm {year}, các cơ quan, đơn vị trên địa bàn tỉnh đã tiếp nhận {received} hồ sơ thủ tục
+hành chính; đã giải quyết {resolved} hồ sơ, trong đó giải quyết đúng hạn {on_time} hồ sơ,
+đạt tỷ lệ {on_time_pct}%.
 
 Chỉ số PAR INDEX năm {year} của tỉnh đạt 82,15%, xếp thứ 20/63 tỉnh, thành phố.
 """
