@@ -205,3 +205,17 @@
 {% macro run_started_timestamp() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
+
+{#- Text values of a group joined by a delimiter, in ascending order (Spark's listagg
+    ignores an order by, so its lists would differ from run to run). -#}
+{% macro sorted_listagg(measure, delimiter_text="', '") -%}
+    {{ return(adapter.dispatch('sorted_listagg', 'cchc')(measure, delimiter_text)) }}
+{%- endmacro %}
+
+{% macro default__sorted_listagg(measure, delimiter_text) -%}
+    {{ dbt.listagg(measure, delimiter_text, 'order by ' ~ measure) }}
+{%- endmacro %}
+
+{% macro spark__sorted_listagg(measure, delimiter_text) -%}
+    array_join(array_sort(collect_list({{ measure }})), {{ delimiter_text }})
+{%- endmacro %}

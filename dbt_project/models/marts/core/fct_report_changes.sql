@@ -1,5 +1,7 @@
--- One row per change statement of a report; province_name as the GSO publishes it
--- (int_province_names_resolved), its ASCII form in province_name_ascii.
+-- One row per change statement of a report; province_name as the GSO publishes it, the
+-- province as it was in the report year (province_code), current_province_* the province
+-- it is part of since the 2025 reorganisation (int_province_lineage); ASCII forms in
+-- *_ascii.
 with
 
 changes as (
@@ -14,9 +16,9 @@ documents as (
 
 ),
 
-province_names as (
+province_versions as (
 
-    select * from {{ ref('int_province_names_resolved') }}
+    select * from {{ ref('int_province_lineage') }}
 
 ),
 
@@ -25,7 +27,8 @@ final as (
     select
         changes.change_id,
         changes.report_id,
-        coalesce(province_names.province_name, documents.province_name) as province_name,
+        coalesce(province_versions.province_name, documents.province_name) as province_name,
+        province_versions.province_code,
         documents.report_year,
         changes.metric_code as metric_id,
         changes.qualifiers_json,
@@ -36,12 +39,18 @@ final as (
         changes.ratio_bound,
         changes.source_line,
         changes.source_text,
-        documents.province_name as province_name_ascii
+        documents.province_name as province_name_ascii,
+        province_versions.current_province_code,
+        province_versions.current_province_name,
+        province_versions.current_province_name_ascii
     from changes
     inner join documents
         on changes.report_id = documents.report_id
-    left join province_names
-        on documents.province_name = province_names.province_name_ascii
+    left join province_versions
+        on
+            documents.province_name = province_versions.province_name_ascii
+            and documents.report_year >= coalesce(province_versions.first_report_year, documents.report_year)
+            and documents.report_year <= coalesce(province_versions.last_report_year, documents.report_year)
 
 )
 

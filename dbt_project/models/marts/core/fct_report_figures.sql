@@ -2,7 +2,9 @@
 -- which resolves the name to an agency).
 -- Qualifiers without a dimension of their own (level, sector, scope, kind, period, ...)
 -- stay as codes with their vocabularies tested. province_name is the province that
--- issued the report; about_province_name is another province a figure is about (a
+-- issued the report as it was in the report year (province_code), current_province_* the
+-- province it is part of since the 2025 reorganisation (int_province_lineage);
+-- about_province_name is another province a figure is about (a
 -- ranking or a comparison: "Quang Ninh dat 91,04%"), null for the report's own figures;
 -- both as the GSO publishes them ("Quảng Ninh", int_province_names_resolved; the report's
 -- own spelling when the name is not a province), their ASCII forms in *_ascii.
@@ -30,12 +32,19 @@ province_names as (
 
 ),
 
+province_versions as (
+
+    select * from {{ ref('int_province_lineage') }}
+
+),
+
 final as (
 
     select
         figures.figure_id,
         figures.report_id,
         coalesce(issuing_provinces.province_name, documents.province_name) as province_name,
+        issuing_provinces.province_code,
         documents.report_year,
         figures.metric_code as metric_id,
         figures.figure_value,
@@ -71,12 +80,19 @@ final as (
         and figures.ministry_name is null
         and figures.stat_code is null as is_headline_figure,
         documents.province_name as province_name_ascii,
-        figures.about_province_name as about_province_name_ascii
+        figures.about_province_name as about_province_name_ascii,
+        issuing_provinces.current_province_code,
+        issuing_provinces.current_province_name,
+        issuing_provinces.current_province_name_ascii,
+        coalesce(issuing_provinces.is_whole_current_province, false) as is_whole_current_province
     from figures
     inner join documents
         on figures.report_id = documents.report_id
-    left join province_names as issuing_provinces
-        on documents.province_name = issuing_provinces.province_name_ascii
+    left join province_versions as issuing_provinces
+        on
+            documents.province_name = issuing_provinces.province_name_ascii
+            and documents.report_year >= coalesce(issuing_provinces.first_report_year, documents.report_year)
+            and documents.report_year <= coalesce(issuing_provinces.last_report_year, documents.report_year)
     left join province_names as about_provinces
         on figures.about_province_name = about_provinces.province_name_ascii
 

@@ -1,7 +1,9 @@
 -- Every defined metric (ingest/metric_definitions.yml, seed metric_definitions) per
 -- reporting year of the province, from the scorecard's counts: numerator, denominator,
 -- the value (a count, or a percentage of the two), and what the report states for it.
--- Charts and tiles read values here instead of deriving rates themselves.
+-- Charts and tiles read values here instead of deriving rates themselves. The province
+-- as it was in the year (province_code) and the one it is part of since the 2025
+-- reorganisation (current_province_*) come from int_province_lineage.
 with
 
 scorecard as (
@@ -23,6 +25,12 @@ figures as (
     where
         is_headline_figure
         and province_name_ascii = '{{ var("province_name") }}'
+
+),
+
+province_versions as (
+
+    select * from {{ ref('int_province_lineage') }}
 
 ),
 
@@ -48,6 +56,10 @@ final as (
         scorecard.province_year_id || '-' || definitions.metric_id as province_year_metric_id,
         scorecard.province_name,
         scorecard.province_name_ascii,
+        province_versions.province_code,
+        province_versions.current_province_code,
+        province_versions.current_province_name,
+        province_versions.current_province_name_ascii,
         scorecard.reporting_year,
         scorecard.period_start_date,
         scorecard.period_end_date,
@@ -68,6 +80,11 @@ final as (
     from scorecard
     cross join definitions
     {{ join_definition_measures('scorecard', 'reporting_year') }}
+    left join province_versions
+        on
+            scorecard.province_name_ascii = province_versions.province_name_ascii
+            and scorecard.reporting_year >= coalesce(province_versions.first_report_year, scorecard.reporting_year)
+            and scorecard.reporting_year <= coalesce(province_versions.last_report_year, scorecard.reporting_year)
     left join stated
         on
             scorecard.reporting_year = stated.reporting_year
