@@ -439,6 +439,9 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port for --serve.")] = 8050,
     lang: Annotated[str, typer.Option(
         "--lang", help="Language of the page: vi (Vietnamese, the default) or en (English).")] = "vi",
+    year: Annotated[int | None, typer.Option(
+        "--year", help="Reporting year of the year charts (default: the latest complete one, else the "
+                       "best covered).")] = None,
 ) -> None:
     """Write the dashboard of the published release (a static HTML page); optionally serve it."""
     from ingest.dashboard import DashboardError, build_dashboard, serve_dashboard
@@ -446,7 +449,7 @@ def dashboard(
     settings = get_settings()
     folder = out_dir or settings.serving.parent / "dashboard"
     try:
-        page = build_dashboard(settings.serving, folder, lang)
+        page = build_dashboard(settings.serving, folder, lang, year)
     except DashboardError as exc:
         _fail(str(exc))
     out.print(f"Dashboard: {page}")

@@ -27,6 +27,7 @@ from ingest.dashboard.queries import (
     DashboardError,
     Period,
     covered_period,
+    district_level_end,
     export_months,
     focus_year,
     open_release,
@@ -46,16 +47,20 @@ def _labels(lang: str) -> Labels:
         raise DashboardError(str(exc)) from exc
 
 
-def page_content(con: duckdb.DuckDBPyConnection, lang: str = DEFAULT_LANG) -> tuple[dict | None, list[Chart]]:
+def page_content(con: duckdb.DuckDBPyConnection, lang: str = DEFAULT_LANG,
+                 year: int | None = None) -> tuple[dict | None, list[Chart]]:
     """The year at a glance (None without dossiers) and every chart, in page order, in `lang`.
 
     One definition of year throughout: the province's reporting year (the scorecard's), the
-    one in focus being the latest the exports cover in full, else the best covered; each
-    period carries how many of its days the exports cover (queries.Period)."""
+    one in focus being `year` if given, else the latest the exports cover in full, else the
+    best covered; each period carries how many of its days the exports cover (queries.Period)."""
     t = _labels(lang)
     months = export_months(con)
     years = reporting_years(con)
-    year = focus_year(years)
+    if year is not None and year not in years:
+        raise DashboardError(f"no dossiers in reporting year {year}: the release has "
+                             f"{', '.join(map(str, years)) or 'none'}")
+    year = focus_year(years) if year is None else year
     period = years.get(year) if year is not None else None
     found = rows(con, "glance", year=year) if year is not None else []
     glance = {**found[0], "period": period} if found else None
@@ -64,23 +69,26 @@ def page_content(con: duckdb.DuckDBPyConnection, lang: str = DEFAULT_LANG) -> tu
     compared = rows(con, "report_vs_exports")
     report_period = (Period(compared[0]["period_start_date"], compared[0]["period_end_date"],
                             compared[0]["days_covered"]) if compared else None)
+    level_end = district_level_end(con)
     return glance, [
         charts.chart_monthly_rates(monthly, t),
+        charts.chart_levels(rows(con, "levels"), t, level_end),
         charts.chart_agency_rates(rows(con, "agencies", year=year, limit=AGENCY_LIMIT), t, year, period),
-        charts.chart_worst_districts(rows(con, "districts", year=year), t, year, period),
+        charts.chart_worst_districts(rows(con, "districts", year=year), t, year, period, level_end),
         charts.chart_decision_766(rows(con, "decision_766", year=year), t, year, period),
         charts.chart_procedure_digitisation(rows(con, "digitisation", year=year), t, year, period),
         charts.chart_report_vs_exports(compared, t, report_period),
     ]
 
 
-def build_dashboard(serving_path: Path, out_dir: Path, lang: str = DEFAULT_LANG) -> Path:
-    """Write `out_dir/index.html` for the release at `serving_path`, in `lang` (vi or en);
-    return its path."""
+def build_dashboard(serving_path: Path, out_dir: Path, lang: str = DEFAULT_LANG,
+                    year: int | None = None) -> Path:
+    """Write `out_dir/index.html` for the release at `serving_path`, in `lang` (vi or en),
+    on reporting year `year` (default: page_content's); return its path."""
     t = _labels(lang)
     with open_release(serving_path) as con:
         release = read_release(con)
-        glance, chart_list = page_content(con, lang)
+        glance, chart_list = page_content(con, lang, year)
         register_html = register_table(rows(con, "register"), t)
     page = render_page(release, glance["province_name"] if glance else None, glance, chart_list,
                        register_html, t)

@@ -5,7 +5,8 @@ words: every title, label and note comes from labels.py in the page's language."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from itertools import pairwise
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -98,6 +99,17 @@ def _bounds(t: Labels, period: Period | None) -> str:
     return "–" if period is None else t("period.bounds", start=t.date(period.start), end=t.date(period.end))
 
 
+def month_gaps(spans: list[tuple[date, date]]) -> list[dict]:
+    """Plotly rangebreaks over the stretches between the drawn months (each (first, last) day
+    it covers): exports of 2020 and of 2025 would otherwise leave four empty years on the axis."""
+    return [{"bounds": [before[1], after[0]]}
+            for before, after in pairwise(spans) if (after[0] - before[1]).days > 1]
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def month_cutoff(t: Labels, period: Period) -> str:
     """How a reporting month runs: "ngày 15 tháng trước – ngày 14", or calendar months."""
     if period.start.day == 1:
@@ -147,31 +159,100 @@ def chart_monthly_rates(rows: list[dict], t: Labels) -> Chart:
                         secondary_y=False)
     figure.update_xaxes(tickformat="%m/%Y", hoverformat="%m/%Y", dtick="M1",
                         title_text=t("months.month_axis", cutoff=cutoff))
+    gaps = month_gaps([(month - timedelta(days=16), month + timedelta(days=16)) for month in months])
     if months:  # half a month either side (autorange pads bars of uneven traces by a year)
-        figure.update_xaxes(range=[months[0] - timedelta(days=16), months[-1] + timedelta(days=16)])
+        # A tick per month drawn: a regular one would land on the edge of a break.
+        figure.update_xaxes(range=[months[0] - timedelta(days=16), months[-1] + timedelta(days=16)],
+                            rangebreaks=gaps, tickvals=months)
     span = (t("months.span", first=t.month(months[0]), last=t.month(months[-1])) if months
             else t("months.none"))
-    return Chart("months", t("months.title"), t("months.caption", span=span, cutoff=cutoff), figure)
+    caption = t("months.caption", span=span, cutoff=cutoff) + (t("months.gaps") if gaps else "")
+    return Chart("months", t("months.title"), caption, figure)
+
+
+def chart_levels(rows: list[dict], t: Labels, district_level_end: date | None) -> Chart:
+    """Dossiers received per calendar month by the level of the agency of the time, with the
+    day the district level was abolished marked (`district_level_end`: its last day)."""
+    figure = go.Figure()
+    months = sorted({row["month_date"] for row in rows})
+    for level, colour in LEVEL_COLOURS.items():
+        picked = [row for row in rows if row["agency_level"] == level]
+        if not picked:
+            continue
+        # Each bar fills its calendar month, so a reform on the 1st falls between two bars.
+        figure.add_bar(
+            x=[row["month_date"] for row in picked], y=[row["dossiers_received"] for row in picked],
+            name=t(f"levels.{level}"), marker_color=colour, xperiod="M1", xperiodalignment="middle",
+            customdata=[[row["agencies"]] for row in picked],
+            hovertemplate=t("levels.hover", level=t(f"levels.{level}")))
+    if not rows:
+        _no_data(figure, t("no_dossiers"))
+    _layout(figure, t, 420, bottom=60, barmode="stack")
+    gaps = month_gaps([(month, _next_month(month)) for month in months])
+    # Labels in the middle of their month, as the bars are (not on the edge of a break).
+    figure.update_xaxes(hoverformat="%m/%Y", tickvals=[month + timedelta(days=14) for month in months],
+                        ticktext=[t.month(month) for month in months], rangebreaks=gaps,
+                        title_text=t("levels.month_axis"))
+    totals: dict = {}
+    for row in rows:
+        totals[row["month_date"]] = totals.get(row["month_date"], 0) + (row["dossiers_received"] or 0)
+    # Headroom for the marker's label, written inside the plot (the toolbar owns the top margin).
+    figure.update_yaxes(title_text=t("levels.axis"), rangemode="tozero",
+                        range=[0, 1.2 * max(totals.values(), default=1)])
+    reform = district_level_end + timedelta(days=1) if district_level_end else None
+    marked = reform is not None and any(month in months for month in (reform, reform - timedelta(days=1)))
+    if marked:
+        figure.add_shape(type="line", xref="x", yref="paper", x0=reform, x1=reform, y0=0, y1=1,
+                         line={"color": "#52606d", "width": 2, "dash": "dash"})
+        figure.add_annotation(x=reform, xref="x", y=1, yref="paper", yanchor="top", xanchor="right",
+                              xshift=-6, showarrow=False, text=t("levels.reform", date=t.day(reform)),
+                              font={"size": 13, "color": "#1f2933"}, bgcolor="rgba(255,255,255,0.85)")
+    span = (t("levels.span", first=t.month(months[0]), last=t.month(months[-1])) if months
+            else t("months.none"))
+    caption = t("levels.caption", span=span)
+    if marked:
+        caption += t("levels.caption_reform", date=t.date(reform))
+    if gaps:
+        caption += t("months.gaps")
+    return Chart("levels", t("levels.title"), caption, figure)
+
+
+def _agency_label(row: dict, t: Labels, period: Period | None) -> tuple[str, str]:
+    """The agency's name, marked with the day it began or ended if that falls in `period`,
+    and (for the hover) its successor: an abolished unit and its successor are two rows."""
+    name, note = row["agency_name"], ""
+    if period is None:
+        return name, note
+    began, ended = row["valid_from_date"], row["valid_to_date"]
+    if ended is not None and ended < period.end:
+        name = t("agencies.until", name=name, date=t.date(ended))
+        if row["successor_name"]:
+            note = t("agencies.successor", successor=row["successor_name"])
+    elif began is not None and began > period.start:
+        name = t("agencies.since", name=name, date=t.date(began))
+    return name, note
 
 
 def chart_agency_rates(rows: list[dict], t: Labels, year: int | None, period: Period | None) -> Chart:
-    labels = [row["agency_name"] for row in rows]
+    for row in rows:
+        row["label"], row["note"] = _agency_label(row, t, period)
+    labels = [row["label"] for row in rows]
     figure = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05)
     for level, level_colour in LEVEL_COLOURS.items():
         picked = [row for row in rows if row["agency_level"] == level]
         if not picked:
             continue
-        names = [row["agency_name"] for row in picked]
+        names = [row["label"] for row in picked]
         figure.add_scatter(
             x=[row["on_time_rate"] for row in picked], y=names, mode="markers",
             marker={"color": level_colour, "size": 11, "line": {"color": "white", "width": 1}},
             name=t(f"level.{level}"), legendgroup=level,
-            customdata=[[row["dossiers_on_time"], row["dossiers_resolved"]] for row in picked],
+            customdata=[[row["dossiers_on_time"], row["dossiers_resolved"], row["note"]] for row in picked],
             hovertemplate=t("agencies.hover_on_time"), row=1, col=1)
         figure.add_bar(
             x=[row["online_rate"] for row in picked], y=names, orientation="h",
             marker_color=level_colour, name=t(f"level.{level}"), legendgroup=level, showlegend=False,
-            customdata=[[row["dossiers_online"], row["dossiers_received"]] for row in picked],
+            customdata=[[row["dossiers_online"], row["dossiers_received"], row["note"]] for row in picked],
             hovertemplate=t("agencies.hover_online"), row=1, col=2)
     if not rows:
         _no_data(figure, t("no_dossiers"))
@@ -195,13 +276,15 @@ def chart_agency_rates(rows: list[dict], t: Labels, year: int | None, period: Pe
                   else t("agencies.rest_least", rate=t.percent(rest)))
         shown = t("agencies.some", shown=len(rows), total=t.number(total), rest=t.number(total - len(rows)),
                   others=others)
-    return Chart(
-        "agencies", t("agencies.title"),
-        t("agencies.caption", shown=shown, year=year_text(t, year, period), bounds=_bounds(t, period)),
-        figure)
+    caption = t("agencies.caption", shown=shown, year=year_text(t, year, period), bounds=_bounds(t, period))
+    changed = sum(1 for row in rows if row["label"] != row["agency_name"])
+    if changed:
+        caption += t("agencies.changed", count=changed)
+    return Chart("agencies", t("agencies.title"), caption, figure)
 
 
-def chart_worst_districts(rows: list[dict], t: Labels, year: int | None, period: Period | None) -> Chart:
+def chart_worst_districts(rows: list[dict], t: Labels, year: int | None, period: Period | None,
+                          district_level_end: date | None = None) -> Chart:
     worst = max((row["late_rate"] for row in rows), default=0) or 1
     figure = go.Figure(go.Bar(
         x=[row["late_rate"] for row in rows], y=[row["district_label"] for row in rows], orientation="h",
@@ -215,9 +298,10 @@ def chart_worst_districts(rows: list[dict], t: Labels, year: int | None, period:
     _layout(figure, t, max(300, 38 * len(rows) + 100), bottom=50, legend=False)
     figure.update_yaxes(autorange="reversed", automargin=True, ticklabelstandoff=8)
     figure.update_xaxes(ticksuffix=" %", range=[0, worst * 1.45], title_text=t("districts.axis"))
-    return Chart(
-        "districts", t("districts.title"),
-        t("districts.caption", year=year_text(t, year, period), bounds=_bounds(t, period)), figure)
+    caption = t("districts.caption", year=year_text(t, year, period), bounds=_bounds(t, period))
+    if district_level_end is not None and period is not None and period.end > district_level_end:
+        caption += t("districts.ended", end=t.date(district_level_end))
+    return Chart("districts", t("districts.title"), caption, figure)
 
 
 def chart_procedure_digitisation(rows: list[dict], t: Labels, year: int | None,

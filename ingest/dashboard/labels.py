@@ -115,6 +115,8 @@ LABELS: dict[str, dict[str, str]] = {
     "months.calendar": {"vi": "tháng dương lịch", "en": "calendar month"},
     "months.span": {"vi": "từ kỳ $first đến kỳ $last", "en": "$first to $last"},
     "months.none": {"vi": "không có kỳ nào", "en": "no months"},
+    "months.gaps": {"vi": " Trục thời gian bỏ qua các tháng không có dữ liệu xuất.",
+                    "en": " The time axis skips the months without exports."},
     "months.caption": {
         "vi": "Toàn tỉnh, $span. Kỳ báo cáo tháng chốt số liệu như năm báo cáo ($cutoff) nên 12 kỳ "
               "cộng lại đúng bằng năm báo cáo. Xanh lục: tỷ lệ hồ sơ giải quyết trong kỳ được giải quyết "
@@ -132,15 +134,15 @@ LABELS: dict[str, dict[str, str]] = {
                        "en": "Agencies: on time and online"},
     "agencies.hover_on_time": {
         "vi": "%{y}<br>đúng hạn %{x:.1f} % (%{customdata[0]:,} trên %{customdata[1]:,} hồ sơ đã giải "
-              "quyết)<extra></extra>",
+              "quyết)%{customdata[2]}<extra></extra>",
         "en": "%{y}<br>on time %{x:.1f} % (%{customdata[0]:,} of %{customdata[1]:,} resolved)"
-              "<extra></extra>",
+              "%{customdata[2]}<extra></extra>",
     },
     "agencies.hover_online": {
         "vi": "%{y}<br>trực tuyến %{x:.1f} % (%{customdata[0]:,} trên %{customdata[1]:,} hồ sơ tiếp "
-              "nhận)<extra></extra>",
+              "nhận)%{customdata[2]}<extra></extra>",
         "en": "%{y}<br>online %{x:.1f} % (%{customdata[0]:,} of %{customdata[1]:,} received)"
-              "<extra></extra>",
+              "%{customdata[2]}<extra></extra>",
     },
     "agencies.on_time_axis": {"vi": "<b>Đúng hạn</b> (% hồ sơ đã giải quyết)",
                               "en": "<b>On time</b> (% of resolved)"},
@@ -153,6 +155,17 @@ LABELS: dict[str, dict[str, str]] = {
               "còn lại $others)",
         "en": "The $shown agencies with the lowest on-time rate, of $total with dossiers (the other "
               "$rest $others)",
+    },
+    "agencies.until": {"vi": "$name (đến $date)", "en": "$name (until $date)"},
+    "agencies.since": {"vi": "$name (từ $date)", "en": "$name (from $date)"},
+    "agencies.successor": {"vi": "<br>nhiệm vụ chuyển cho: $successor", "en": "<br>succeeded by: $successor"},
+    "agencies.changed": {
+        "vi": " $count cơ quan được thành lập hoặc chấm dứt trong năm (ghi \"từ\", \"đến\" sau tên): tỷ lệ "
+              "của các cơ quan này chỉ tính phần năm cơ quan tồn tại; cơ quan cũ và cơ quan kế thừa "
+              "là hai dòng riêng, di chuột để xem cơ quan kế thừa.",
+        "en": " $count agencies began or ended during the year (marked \"from\", \"until\"): their rates "
+              "cover only the part of the year they existed; an abolished agency and its successor are "
+              "separate rows, hover for the successor.",
     },
     "agencies.rest_none": {"vi": "chưa giải quyết hồ sơ nào", "en": "have resolved nothing yet"},
     "agencies.rest_all": {"vi": "giải quyết đúng hạn mọi hồ sơ", "en": "resolve every dossier on time"},
@@ -184,6 +197,40 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Reporting year $year ($bounds). Share of dossiers resolved after their due date, counting "
               "every agency located in the district (its People's Committee, land registration branch, "
               "communes, tax sub-department). Worst first; the label gives late and resolved counts.",
+    },
+    "districts.ended": {
+        "vi": " Cấp huyện kết thúc ngày $end (bỏ cấp huyện từ ngày hôm sau): biểu đồ chỉ tính hồ sơ đến "
+              "ngày đó, không tính cả năm; sau đó các xã, phường báo cáo thẳng lên tỉnh.",
+        "en": " The district level ended on $end (abolished the next day): the chart counts dossiers up "
+              "to that day only, not the whole year; after it communes report straight to the province.",
+    },
+    # ---------------------------------------------------------------- levels, month by month
+    "levels.title": {"vi": "Hồ sơ tiếp nhận theo cấp của cơ quan, từng tháng",
+                     "en": "Dossiers received by level of the agency, month by month"},
+    "levels.province": {"vi": "Cấp tỉnh: sở, ban, ngành", "en": "Province: departments"},
+    "levels.district": {"vi": "Cấp huyện: UBND huyện, chi nhánh đăng ký đất đai",
+                        "en": "District: committees and land offices"},
+    "levels.commune": {"vi": "Cấp xã", "en": "Communes"},
+    "levels.hover": {"vi": "$level, %{x|%m/%Y}: %{y:,} hồ sơ tiếp nhận (%{customdata[0]} cơ quan)"
+                           "<extra></extra>",
+                     "en": "$level, %{x|%m/%Y}: %{y:,} dossiers received (%{customdata[0]} agencies)"
+                           "<extra></extra>"},
+    "levels.span": {"vi": "từ tháng $first đến tháng $last", "en": "$first to $last"},
+    "levels.axis": {"vi": "Hồ sơ tiếp nhận", "en": "Dossiers received"},
+    "levels.month_axis": {"vi": "Tháng dương lịch", "en": "Calendar month"},
+    "levels.reform": {"vi": "Bỏ cấp huyện, sáp nhập tỉnh ($date)",
+                      "en": "District level abolished, provinces merged ($date)"},
+    "levels.caption": {
+        "vi": "Số hồ sơ tiếp nhận mỗi tháng dương lịch có dữ liệu xuất ($span), theo cấp của cơ quan "
+              "tại thời điểm tiếp nhận (phiên bản của cơ quan vào ngày đó).",
+        "en": "Dossiers received in each calendar month of the exports ($span), by the level of the "
+              "agency at the time (its version on the day).",
+    },
+    "levels.caption_reform": {
+        "vi": " Từ $date không còn cấp huyện: các xã, phường mới gửi hồ sơ thẳng lên tỉnh; chi nhánh văn "
+              "phòng đăng ký đất đai vẫn tiếp nhận hồ sơ và được tính vào cấp tỉnh.",
+        "en": " From $date there is no district level: the new communes report straight to the "
+              "province; land office branches still receive dossiers and count with the province.",
     },
     # ---------------------------------------------------------------- procedures
     "procedures.title": {"vi": "Số hóa thủ tục hành chính theo mức độ dịch vụ công trực tuyến",
@@ -430,3 +477,7 @@ class Labels:
 
     def month(self, value: date) -> str:
         return f"{value:%m/%Y}"
+
+    def day(self, value: date) -> str:
+        """A day in running text: "01/07/2025" (vi) / "1 Jul 2025" (en)."""
+        return f"{value:%d/%m/%Y}" if self.lang == "vi" else f"{value.day} {value:%b %Y}"

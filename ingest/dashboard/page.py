@@ -138,7 +138,7 @@ def _figure_html(chart: Chart, t: Labels) -> str:
 def render_page(release: dict, province: str | None, glance: dict | None, charts: list[Chart],
                 register_html: str, t: Labels) -> str:
     """The whole page: plotly.js once, inline, then the header, tiles and one section per chart."""
-    wide = {"months", "agencies", "procedures", "report-vs-exports"}
+    wide = {"months", "levels", "agencies", "procedures", "report-vs-exports"}
     sections = "".join(
         f"<section id={chart.anchor} class='{'wide' if chart.anchor in wide else ''}'>"
         f"<h2>{html.escape(chart.title)}</h2><p class=caption>{html.escape(chart.caption)}</p>"

@@ -28,6 +28,7 @@ REQUIRED_TABLES = (
     "marts.dim_agencies",
     "marts.fct_dossier_activity",
     "marts.rpt_agency_monthly_performance",
+    "marts.rpt_district_monthly_performance",
     "marts.rpt_province_year_scorecard",
     "marts.rpt_province_year_metrics",
     "marts.rpt_procedure_digitisation",
@@ -140,6 +141,13 @@ def covered_period(start: date, end: date, export_months: list[date]) -> Period:
 
 def export_months(con: duckdb.DuckDBPyConnection) -> list[date]:
     return [row["month_date"] for row in rows(con, "export_months")]
+
+
+def district_level_end(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The district level's last day (2025-06-30), as the district mart records it; None if
+    the districts have not ended. The one source of the reform's date on the page."""
+    found = rows(con, "district_level_end")
+    return found[0]["district_level_end_date"] if found else None
 
 
 def reporting_years(con: duckdb.DuckDBPyConnection) -> dict[int, Period]:

@@ -39,7 +39,7 @@ from tests.conftest import SAMPLES, _in_ci
 
 CHROMIUM = Path("/usr/bin/chromium")
 RELEASE_ID = "test__dashboard-release"
-CHARTS = ("months", "agencies", "districts", "decision-766", "procedures", "report-vs-exports")
+CHARTS = ("months", "levels", "agencies", "districts", "decision-766", "procedures", "report-vs-exports")
 CCHC = str(Path(sys.executable).parent / "cchc")
 VI = Labels("vi")
 EN = Labels("en")
@@ -374,6 +374,94 @@ def test_every_chart_counts_by_the_reporting_year(serving: Path, page: Path) -> 
 
 
 @pytest.mark.slow
+def test_levels_query_has_districts_until_the_reform_and_communes_after(serving: Path) -> None:
+    """Dossiers by the level of the agency of the time: district-level rows only up to the
+    district level's last day (the district mart's), the new communes after it, and every
+    dossier received in a loaded month counted once."""
+    from ingest.dashboard.queries import district_level_end, open_release, rows
+
+    with open_release(serving) as con:
+        found = rows(con, "levels")
+        level_end = district_level_end(con)
+    assert level_end == date(2025, 6, 30)
+    district_months = {row["month_date"] for row in found if row["agency_level"] == "district"}
+    commune_months = {row["month_date"] for row in found if row["agency_level"] == "commune"}
+    assert district_months and max(district_months) == date(2025, 6, 1)
+    assert {date(2025, 7, 1), date(2025, 8, 1), date(2025, 9, 1)} <= commune_months
+    # after the reform the communes at work are the new ones, without a district
+    (old_communes_after,) = query(serving, """
+        select count(*) from marts.fct_dossier_activity a
+        join marts.dim_agencies g on a.agency_key = g.agency_key
+        where a.activity_date > date '2025-06-30' and g.agency_level = 'commune'
+          and g.district_name is not null and a.dossiers_received > 0""")[0]
+    assert old_communes_after == 0
+    received = dict(query(serving, "select month_date, sum(dossiers_received) "
+                                   "from marts.rpt_agency_monthly_performance group by month_date "
+                                   "having sum(dossiers_received) > 0"))
+    by_month: dict = defaultdict(int)
+    for row in found:
+        by_month[row["month_date"]] += row["dossiers_received"]
+    assert by_month == received
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "marker"), [
+    ("vi", "Bỏ cấp huyện, sáp nhập tỉnh (01/07/2025)"),
+    ("en", "District level abolished, provinces merged (1 Jul 2025)"),
+])
+def test_levels_chart_marks_the_reform_in_both_languages(serving: Path, lang: str, marker: str) -> None:
+    from ingest.dashboard import open_release, page_content
+
+    t = Labels(lang)
+    with open_release(serving) as con:
+        _, charts = page_content(con, lang)
+    chart = next(chart for chart in charts if chart.anchor == "levels")
+    assert chart.title == t("levels.title")
+    assert {trace.name for trace in chart.figure.data} == {t(f"levels.{level}")
+                                                          for level in ("province", "district", "commune")}
+    (line,) = [shape for shape in chart.figure.layout.shapes if shape.type == "line"]
+    assert str(line.x0)[:10] == str(line.x1)[:10] == "2025-07-01"
+    assert [note.text for note in chart.figure.layout.annotations] == [marker]
+    assert t.date(date(2025, 7, 1)) in chart.caption
+    # the legend lies under the plot, as on every chart
+    assert chart.figure.layout.legend.orientation == "h" and chart.figure.layout.legend.yref == "container"
+    # the years without exports are cut out of the axis
+    assert chart.figure.layout.xaxis.rangebreaks
+
+
+@pytest.mark.slow
+def test_year_2025_keeps_districts_to_their_last_day_and_marks_abolished_agencies(serving: Path) -> None:
+    """In reporting year 2025 the district chart counts up to 2025-06-30 only (as the district
+    mart does) and says so; the agency chart marks an agency that ended or began in the year."""
+    from ingest.dashboard import open_release, page_content
+
+    with open_release(serving) as con:
+        _, charts = page_content(con, "vi", 2025)
+        _, charts_2020 = page_content(con, "vi", 2020)
+    by_anchor = {chart.anchor: chart for chart in charts}
+    districts = by_anchor["districts"]
+    assert "Cấp huyện kết thúc ngày 30/06/2025" in districts.caption
+    assert "Cấp huyện kết thúc" not in {chart.anchor: chart for chart in charts_2020}["districts"].caption
+    # The reporting year 2025 (15 Dec 2024 - 14 Dec 2025) holds the mart's months 2025-04..06 whole.
+    expected = dict(query(serving, """
+        select d.district_name, sum(d.dossiers_resolved) from marts.rpt_district_monthly_performance d
+        where d.month_date between date '2024-12-15' and date '2025-11-30'
+        group by d.district_name having sum(d.dossiers_resolved) > 0"""))
+    (bars,) = districts.figure.data
+    text_resolved = {name: int(text.rsplit(" ", 1)[-1].rstrip(")").replace(".", ""))
+                     for name, text in zip(bars.y, bars.text, strict=True)}
+    assert text_resolved == {name: expected[name] for name in text_resolved}
+    assert len(text_resolved) == min(10, len(expected))
+    agencies = by_anchor["agencies"]
+    names = [name for trace in agencies.figure.data if trace.type == "scatter" for name in trace.y]
+    assert any(name.endswith("(đến 30/06/2025)") for name in names), names
+    assert any(name.endswith("(từ 01/07/2025)") for name in names), names
+    assert "cơ quan cũ và cơ quan kế thừa là hai dòng riêng" in agencies.caption
+    with open_release(serving) as con, pytest.raises(DashboardError, match="no dossiers in reporting year"):
+        page_content(con, "vi", 2019)
+
+
+@pytest.mark.slow
 def test_cchc_dashboard_takes_the_language(serving: Path, tmp_path: Path) -> None:
     env = {**os.environ, "CCHC_SERVING": str(serving)}
     proc = subprocess.run([CCHC, "dashboard", "--lang", "en", "--out", str(tmp_path / "en")], env=env,
@@ -409,6 +497,7 @@ def test_labels_write_numbers_as_each_language_does() -> None:
     assert VI.short(19.65) == "19,65" and EN.short(20.0) == "20"
     assert VI.decimal(2692.655) == "2.692,66" and EN.decimal(-1.0) == "-1" and EN.decimal(1000) == "1,000"
     assert VI.separators == ",." and EN.separators == ".,"
+    assert VI.day(date(2025, 7, 1)) == "01/07/2025" and EN.day(date(2025, 7, 1)) == "1 Jul 2025"
     assert VI("period.incomplete", period=2021) == "2021 (chưa đủ kỳ)"
     assert VI.get("check.no_such_check", "no_such_check") == "no_such_check"
     with pytest.raises(ValueError, match="unknown language 'fr'"):
