@@ -25,8 +25,10 @@ BASELINES = Path(__file__).with_name("fixtures")
 LOCATION_COLUMNS = {"source_file"}
 # Differences made on purpose since the recording, each with its reason; nothing else
 # may differ. The fixtures were recorded again at issue 16 (names with diacritics, period
-# coverage, the register in words, the dashboard on one definition of year): list here
-# what a later change alters on purpose.
+# coverage, the register in words, the dashboard on one definition of year) and at issue
+# 17 (the sample gained 2025-04..09; agencies through the 2025 reorganisation; at scale
+# 1.0 only dim_agencies and the dashboard's agency chart changed): list here what a later
+# change alters on purpose.
 # Columns renamed since the recording: (table, recorded name) -> name now.
 RENAMED_COLUMNS: dict[tuple[str, str], str] = {}
 # Checks that left the gate (e.g. for a dbt test), as (suite, check).
