@@ -82,7 +82,11 @@ FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
 # (province_name is the ASCII name here; the marts publish it with diacritics, the ASCII
 # form in the *_ascii columns: no check reads either but to join a report's figures with
 # its own or its predecessor's, which agree within one path.)
-MART_ONLY_COLUMNS = {"is_headline_figure", "province_name_ascii", "about_province_name_ascii"}
+# The province codes of the time and of today (int_province_lineage) only place figures on
+# the map; no check reads them either.
+MART_ONLY_COLUMNS = {"is_headline_figure", "province_name_ascii", "about_province_name_ascii",
+                     "province_code", "current_province_code", "current_province_name",
+                     "current_province_name_ascii", "is_whole_current_province"}
 CHANGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("change_id", "varchar"),
     ("report_id", "varchar"),
