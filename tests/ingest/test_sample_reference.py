@@ -60,7 +60,8 @@ def test_agencies_keep_codes_and_carry_history() -> None:
     agencies = {a["agency_code"]: a for a in _rows("agencies")}
     assert {a["province"] for a in agencies.values()} == {"Khanh Hoa"}
     kinds = Counter(a["kind"] for a in agencies.values())
-    assert kinds["department"] == 21 and kinds["district_committee"] == 9
+    # 21 departments, and 3 formed by the 2025-03-01 mergers
+    assert kinds["department"] == 24 and kinds["district_committee"] == 9
     assert kinds["land_office"] == 8 and kinds["commune_committee"] >= 14
     # Codes other code and tests rely on.
     for code in ("000.00.02.H34", "000.00.03.H34", "000.00.06.H34", "000.00.31.H34",
@@ -122,14 +123,19 @@ def test_communes_are_the_2020_units_with_gso_codes() -> None:
         assert len({(a["district"], a["agency_name"]) for a in valid}) == len(valid), day
     for a in communes:
         district = a["agency_code"].split(".")[2]
-        assert re.fullmatch(r"000\.(0[1-9]|[1-8]\d)\.3[1-9]\.H34", a["agency_code"])
-        assert re.fullmatch(r"UBND (xã|phường|thị trấn) \S.*", a["agency_name"])
         assert unicodedata.normalize("NFC", a["agency_name"]) == a["agency_name"]
         assert (a["level"], a["province"]) == ("commune", "Khanh Hoa")
+        if district == "60":  # the two-tier system's communes (from 2025-07-01, no district)
+            assert re.fullmatch(r"UBND (xã|phường|đặc khu) \S.*", a["agency_name"])
+            assert (a["district"], a["valid_from"]) == ("", "2025-07-01")
+            assert re.fullmatch(r"22[3-9]\d\d", a["gso_code"])  # Khanh Hoa's and Ninh Thuan's
+            continue
+        assert re.fullmatch(r"000\.(0[1-9]|[1-8]\d)\.3[1-9]\.H34", a["agency_code"])
+        assert re.fullmatch(r"UBND (xã|phường|thị trấn) \S.*", a["agency_name"])
         assert a["district"] == committees[district]["district"]
         assert re.fullmatch(r"22[3-7]\d\d", a["gso_code"])  # Khanh Hoa's GSO commune range
-    # Sequence numbers run 01.. without gaps inside each district.
-    for district in COMMUNES_2020:
+    # Sequence numbers run 01.. without gaps inside each district (and the 65 of 2025-07-01).
+    for district in [*COMMUNES_2020, "60"]:
         numbers = sorted(int(a["agency_code"].split(".")[1]) for a in communes
                          if a["agency_code"].split(".")[2] == district)
         assert numbers == list(range(1, len(numbers) + 1)), district
