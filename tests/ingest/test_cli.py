@@ -207,7 +207,8 @@ def test_check_report_exit_codes(tmp_path: Path) -> None:
     (["--month", "2020/01"], "--month '2020/01' is not a month: use yyyy-mm"),
     (["--month", "2020-13"], "--month '2020-13' is not a month"),
     (["--month", "2020-1"], "--month '2020-1' is not a month"),
-    (["--month", "2031-01"], "no exports landed for --month 2031-01 (landed months: 2020-01..2020-12, 2025-04..2025-09)"),
+    (["--month", "2031-01"], "no exports landed for --month 2031-01 "
+                             "(landed months: 2020-01..2020-12, 2025-04..2025-09)"),
     (["--year", "1999"], "no reports landed for --year 1999 (landed report years: 2020)"),
     (["--year", "20200"], "--year 20200 is not a plausible report year"),
     (["--year", "2020", "--month", "2020-03", "--month", "2020-13"], "'2020-13' is not a month"),
