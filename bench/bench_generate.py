@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO))
 
 
 def main() -> int:
+    from ingest.exports.sampling import manifest_name
     from ingest.sample import generate_exports
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -34,7 +35,7 @@ def main() -> int:
         started = time.perf_counter()
         paths = generate_exports(out, scale=args.scale)
         seconds = time.perf_counter() - started
-        manifest = json.loads((out / "generation_manifest_2020.json").read_text(encoding="utf-8"))
+        manifest = json.loads((out / manifest_name(2020)).read_text(encoding="utf-8"))
         rows = sum(f["rows"] for f in manifest["files"].values())
         size = sum(p.stat().st_size for p in paths)
     result = {

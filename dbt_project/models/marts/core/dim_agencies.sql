@@ -47,8 +47,7 @@ communes as (
         on
             agencies.gso_code = units.unit_code
             and units.unit_level = 'commune'
-            and (units.valid_from is null or agencies.valid_from >= units.valid_from)
-            and (units.valid_to is null or agencies.valid_from <= units.valid_to)
+            and {{ is_valid_on('units', 'agencies.valid_from') }}
     where agencies.level = 'commune'
 
 ),
@@ -88,14 +87,12 @@ versions as (
     left join provinces
         on
             agencies.province = provinces.unit_name_ascii
-            and (provinces.valid_from is null or agencies.valid_from >= provinces.valid_from)
-            and (provinces.valid_to is null or agencies.valid_from <= provinces.valid_to)
+            and {{ is_valid_on('provinces', 'agencies.valid_from') }}
     left join districts
         on
             agencies.district = districts.unit_name_ascii
             and provinces.unit_code = districts.parent_code
-            and (districts.valid_from is null or agencies.valid_from >= districts.valid_from)
-            and (districts.valid_to is null or agencies.valid_from <= districts.valid_to)
+            and {{ is_valid_on('districts', 'agencies.valid_from') }}
     left join communes
         on
             agencies.agency_code = communes.agency_code

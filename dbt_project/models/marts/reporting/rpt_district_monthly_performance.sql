@@ -79,8 +79,7 @@ district_months as (
     inner join districts
         on
             agency_months.district_code = districts.unit_code
-            and (districts.valid_from is null or agency_months.month_date >= districts.valid_from)
-            and (districts.valid_to is null or agency_months.month_date <= districts.valid_to)
+            and {{ is_valid_on('districts', 'agency_months.month_date') }}
     left join loaded_months
         on
             agency_months.agency_id = loaded_months.agency_id
