@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # How long a person's or a script's load waits for another writer to release the
     # warehouse file before it gives up (the DAGs are serialised by the duckdb_writer pool).
     lock_timeout_seconds: float = 600
+    # DuckDB's memory cap for every process that opens the warehouse (loads, dbt, the gate,
+    # publishing); beyond it DuckDB spills to `duckdb_temp_directory`. Units as DuckDB
+    # takes them: 1GiB, 512MiB, 4GB.
+    duckdb_memory_limit: str = "1GiB"
+    # Where DuckDB spills. Default: `.duckdb_tmp` beside the warehouse file (same disk).
+    duckdb_temp_directory: Path | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -60,7 +66,8 @@ class Settings(BaseSettings):
         if not isinstance(data, dict):
             return data
         folder = Path(data.get("warehouse") or cls.model_fields["warehouse"].default).parent
-        defaults = {"gx_dir": folder / "gx", "lake": str(folder / "lake"), "spark_dir": folder / "spark"}
+        defaults = {"gx_dir": folder / "gx", "lake": str(folder / "lake"), "spark_dir": folder / "spark",
+                    "duckdb_temp_directory": folder / ".duckdb_tmp"}
         data = {**data, **{key: value for key, value in defaults.items() if data.get(key) is None}}
         if data.get("spark_warehouse") is None:
             data["spark_warehouse"] = str(Path(data["spark_dir"]) / "warehouse")
@@ -73,6 +80,13 @@ class Settings(BaseSettings):
             for name, value in self.model_dump().items()
             if value is not None
         }
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """The DuckDB settings every writer's connection opens with (`duckdb.connect(config=)`);
+        dbt gets the same through the profile (CCHC_DUCKDB_* variables)."""
+        return {"memory_limit": self.duckdb_memory_limit,
+                "temp_directory": str(self.duckdb_temp_directory.resolve())}
 
     @property
     def publishes_to_postgres(self) -> bool:

@@ -181,24 +181,30 @@ class WarehouseLocked(duckdb.IOException):
 
 
 def connect(path: Path | str, read_only: bool = False, *, lock_timeout: float = 0,
-            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+            on_wait: Callable[[str], None] | None = None,
+            config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; creates the file and the raw schema when writable.
 
     A writable open waits up to `lock_timeout` seconds while another process holds the
     file, calling `on_wait` once with what it waits for; then raises WarehouseLocked.
+    `config`: DuckDB settings to open with (`Settings.duckdb_config`: the memory cap and
+    the spill folder, which is created).
     """
+    config = dict(config or {})
+    if config.get("temp_directory"):
+        Path(config["temp_directory"]).mkdir(parents=True, exist_ok=True)
     path = Path(path)
     if read_only:
         if not path.exists():
             raise FileNotFoundError(
                 f"{path} does not exist yet: run `make run` (or `cchc run`) to build it"
             )
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True, config=config)
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + lock_timeout
     while True:
         try:
-            con = duckdb.connect(str(path))
+            con = duckdb.connect(str(path), config=config)
             break
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
