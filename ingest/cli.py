@@ -267,7 +267,9 @@ def load_export(
     settings = get_settings()
     target = warehouse or settings.warehouse
     try:
+        # another warehouse file (--warehouse) has its raw file beside it
         con = wh.connect(target, lock_timeout=settings.lock_timeout_seconds,
+                         raw=None if warehouse else settings.raw_warehouse,
                          on_wait=lambda message: err.print(message, highlight=False, soft_wrap=True))
     except wh.WarehouseLocked as exc:
         if as_json:

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.warehouse import RAW_DDL, RAW_SCHEMA, quote_literal
+from ingest.warehouse import RAW_DDL, RAW_SCHEMA, quote_literal, raw_location
 
 log = logging.getLogger(__name__)
 
@@ -294,9 +294,10 @@ def _export_table(con: duckdb.DuckDBPyConnection, lake: str, table: str, previou
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    catalog, schema = raw_location(con)
     return [name for (name,) in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position", [RAW_SCHEMA, table]).fetchall()]
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? "
+        "and table_name = ? order by column_index", [catalog, schema, table]).fetchall()]
 
 
 def export_lake(con: duckdb.DuckDBPyConnection, lake: str | Path, force: bool = False) -> LakeExport:
@@ -408,7 +409,7 @@ def main() -> None:
     parser.add_argument("--force", action="store_true", help="rewrite every partition")
     args = parser.parse_args()
     settings = get_settings()
-    with warehouse.connect(settings.warehouse, read_only=True) as con:
+    with warehouse.connect(settings.warehouse, read_only=True, raw=settings.raw_warehouse) as con:
         result = export_lake(con, settings.lake, force=args.force)
     print(json.dumps(result.to_json(), indent=1))
 

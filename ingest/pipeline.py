@@ -44,7 +44,8 @@ def load_reports_for_year(
         _require_partition(path, extraction.document)
         extractions.append(extraction)
     summaries = []
-    with warehouse.connect(settings.warehouse, config=settings.duckdb_config) as con:
+    with warehouse.connect(settings.warehouse, config=settings.duckdb_config,
+                           raw=settings.raw_warehouse) as con:
         for path, extraction in zip(paths, extractions, strict=True):
             summary = load_report(con, extraction)
             log.info("loaded report %s: %s", path, summary)
@@ -79,7 +80,8 @@ def load_exports_for_month(month: str, settings: Settings | None = None) -> list
         log.warning("no exports landed under %s/*/%s", settings.exports_landing, month)
         return []
     scales = declared_sample_fractions(settings.exports_landing)
-    with warehouse.connect(settings.warehouse, config=settings.duckdb_config) as con:
+    with warehouse.connect(settings.warehouse, config=settings.duckdb_config,
+                           raw=settings.raw_warehouse) as con:
         results = load_exports(
             con, paths, on_progress=lambda i, path: log.info("[%d/%d] reading %s", i + 1,
                                                              len(paths), path),
@@ -102,17 +104,20 @@ def build_models(settings: Settings | None = None) -> None:
     if settings.dbt_target == "postgres":
         if not settings.postgres_dsn:
             raise ValueError("CCHC_DBT_TARGET=postgres needs CCHC_POSTGRES_DSN (see .env.example)")
-        with warehouse.connect(settings.warehouse, config=settings.duckdb_config) as con:
+        with warehouse.connect(settings.warehouse, config=settings.duckdb_config,
+                               raw=settings.raw_warehouse) as con:
             copied = warehouse.copy_raw_to_postgres(con, settings.postgres_dsn)
         log.info("mirrored raw into Postgres: %s", copied)
     if settings.dbt_target == "spark":
         from ingest.lake import export_lake, load_spark_marts
 
-        with warehouse.connect(settings.warehouse, config=settings.duckdb_config) as con:
+        with warehouse.connect(settings.warehouse, config=settings.duckdb_config,
+                               raw=settings.raw_warehouse) as con:
             exported = export_lake(con, settings.lake)
         log.info("raw lake %s: %d partitions written", settings.lake, exported.partitions_written)
         run_dbt(["build"], settings)
-        with warehouse.connect(settings.warehouse, config=settings.duckdb_config) as con:
+        with warehouse.connect(settings.warehouse, config=settings.duckdb_config,
+                               raw=settings.raw_warehouse) as con:
             loaded = load_spark_marts(con, settings.spark_warehouse,
                                       dbt_target_path(settings) / "manifest.json")
         log.info("marts from Spark into %s: %s", settings.warehouse, loaded)

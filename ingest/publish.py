@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import warehouse
 from ingest.release_docs import comment_release_tables
 from ingest.settings import REPO_ROOT, Settings
 from ingest.warehouse import quote_literal
@@ -128,70 +129,82 @@ def _dbt_invocation_id(settings: Settings) -> str | None:
         return None
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
-    """Table and column descriptions (dbt persist_docs) follow the table into the release."""
-    table_comment = con.execute(
-        "select comment from duckdb_tables() where database_name = 'src' and schema_name = ? "
-        "and table_name = ?", [schema, table]).fetchone()
-    if table_comment and table_comment[0]:
-        con.execute(f"comment on table {schema}.{table} is {quote_literal(table_comment[0])}")
-    for column, comment in con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = 'src' "
-        "and schema_name = ? and table_name = ? and comment is not null and comment <> ''",
-        [schema, table]).fetchall():
-        con.execute(f'comment on column {schema}.{table}."{column}" is {quote_literal(comment)}')
-
-
 def _build_release_file(settings: Settings, release_id: str, path: Path) -> None:
-    source = settings.warehouse.resolve()
-    with duckdb.connect(str(path)) as con:
-        con.execute(f"attach '{source}' as src (read_only)")
-        rows = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = 'src' and table_schema in ? and table_type = 'BASE TABLE' "
-            "order by all", [list(PUBLISHED_SCHEMAS)]).fetchall()
-        if not any(schema == "marts" for schema, _ in rows):
-            raise ReleaseError(f"{source} has no marts to publish: run `dbt build` first")
-        tables: dict[str, int] = {}
-        for schema, table in rows:
-            con.execute(f"create schema if not exists {schema}")
-            con.execute(f"create table {schema}.{table} as select * from src.{schema}.{table}")
-            _copy_comments(con, schema, table)
-            tables[f"{schema}.{table}"] = con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
-        if ("audit", "discrepancy_register") in rows:
-            from expectations.register import build_register_mart
+    """The release is a copy of the warehouse file (a file copy, not a rewrite of every
+    row: the raw tables live in their own file), less what readers must not get.
 
-            tables["marts.rpt_discrepancy_register"] = build_register_mart(con, release_id)
+    The warehouse is held open as its writer throughout, so nothing writes it between the
+    checkpoint and the copy, and the copy is built in the same connection (the raw file's
+    load manifest is at hand as catalog `raw`)."""
+    with warehouse.connect(settings.warehouse, lock_timeout=settings.lock_timeout_seconds,
+                           config=settings.duckdb_config, raw=settings.raw_warehouse) as con:
+        source = con.execute("select current_database()").fetchone()[0]
+        if not con.execute("select count(*) from duckdb_tables() where database_name = ? "
+                           "and schema_name = 'marts'", [source]).fetchone()[0]:
+            raise ReleaseError(f"{settings.warehouse} has no marts to publish: run `dbt build` first")
+        con.execute("checkpoint")  # every committed change in the file, none in its WAL
+        shutil.copyfile(settings.warehouse, path)
+        # As `src`: the register mart's queries name the release's tables src.marts.*
+        con.execute(f"attach {quote_literal(str(path))} as src")
+        try:
+            con.execute("use src")
+            tables = _keep_published(con)
+            if "audit.discrepancy_register" in tables:
+                from expectations.register import build_register_mart
 
-        con.execute("create schema meta")
-        has = {f"{schema}.{table}" for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_catalog = 'src'"
-        ).fetchall()}
-        # The source manifest: which files (by sha256) this release was built from.
-        if "raw.load_manifest" in has:
-            con.execute("create table meta.source_manifest as select * from src.raw.load_manifest")
-        else:
-            con.execute("create table meta.source_manifest (file_sha256 varchar, rows_read integer)")
-        gate = (None, None)
-        if "audit.gate_runs" in has:
-            gate = con.execute("select gx_run_name, gx_run_time from src.audit.gate_runs where run_id = ?",
-                               [release_id]).fetchone() or gate
-        checks = (None, None, None)
-        if "audit.check_results" in tables:
-            checks = con.execute(
-                "select count(*) filter (where success), "
-                "count(*) filter (where not success and severity = 'fail'), "
-                "count(*) filter (where not success and severity = 'warn') "
-                "from audit.check_results where run_id = ?", [release_id]).fetchone()
-        files, source_rows = con.execute(
-            "select count(*), coalesce(sum(rows_read), 0) from meta.source_manifest").fetchone()
-        con.execute("detach src")
-        con.execute(RELEASE_DDL)
-        con.execute(
-            "insert into meta.release values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [release_id, datetime.now(UTC).replace(tzinfo=None), _dbt_invocation_id(settings),
-             *gate, *checks, files, source_rows, json.dumps(tables)])
-        con.execute("checkpoint")
+                tables["marts.rpt_discrepancy_register"] = build_register_mart(con, release_id)
+            _write_release_meta(con, settings, release_id, tables)
+            con.execute("checkpoint src")
+        finally:
+            con.execute(f'use "{source}"')
+            con.execute("detach src")
+
+
+def _keep_published(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Drop from the release (the current database) everything but the tables of
+    PUBLISHED_SCHEMAS: staging and intermediate views (they read the raw catalog, which
+    readers do not have), reference seeds, views. Returns published table -> rows."""
+    for (schema,) in con.execute(
+            "select schema_name from duckdb_schemas() where database_name = current_database() "
+            "and not internal and schema_name not in ?", [list(PUBLISHED_SCHEMAS)]).fetchall():
+        con.execute(f'drop schema "{schema}" cascade')
+    for kind, schema, name in con.execute(
+            "select 'view', schema_name, view_name from duckdb_views() "
+            "where database_name = current_database() and not internal "
+            "union all select 'table', schema_name, table_name from duckdb_tables() "
+            "where database_name = current_database() and schema_name = 'main'").fetchall():
+        con.execute(f'drop {kind} "{schema}"."{name}"')
+    return {f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = current_database() order by all").fetchall()}
+
+
+def _write_release_meta(con: duckdb.DuckDBPyConnection, settings: Settings, release_id: str,
+                        tables: dict[str, int]) -> None:
+    """meta.source_manifest (the raw file's load manifest) and meta.release, in the
+    release (the current database)."""
+    con.execute("create schema meta")
+    # The source manifest: which files (by sha256) this release was built from.
+    con.execute("create table meta.source_manifest as select * from raw.load_manifest")
+    gate = (None, None)
+    if "audit.gate_runs" in tables:
+        gate = con.execute("select gx_run_name, gx_run_time from audit.gate_runs where run_id = ?",
+                           [release_id]).fetchone() or gate
+    checks = (None, None, None)
+    if "audit.check_results" in tables:
+        checks = con.execute(
+            "select count(*) filter (where success), "
+            "count(*) filter (where not success and severity = 'fail'), "
+            "count(*) filter (where not success and severity = 'warn') "
+            "from audit.check_results where run_id = ?", [release_id]).fetchone()
+    files, source_rows = con.execute(
+        "select count(*), coalesce(sum(rows_read), 0) from meta.source_manifest").fetchone()
+    con.execute(RELEASE_DDL)
+    con.execute(
+        "insert into meta.release values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [release_id, datetime.now(UTC).replace(tzinfo=None), _dbt_invocation_id(settings),
+         *gate, *checks, files, source_rows, json.dumps(tables)])
 
 
 def _activate(settings: Settings, release_file: Path) -> None:
@@ -414,7 +427,7 @@ def _manifest_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, table: s
 
 
 def _record_build_inputs(settings: Settings, release_file: Path) -> None:
-    with duckdb.connect(str(release_file)) as con:
+    with duckdb.connect(str(release_file), config=settings.duckdb_config) as con:
         catalog = con.execute("select current_database()").fetchone()[0]
         sources = _manifest_fingerprint(con, catalog, "meta.source_manifest")
         con.execute("create table meta.build_inputs (sources_fingerprint varchar, "
@@ -439,9 +452,9 @@ def release_with_same_inputs(settings: Settings) -> Release | None:
     dbt project and gate; None when there is none (something new is worth publishing)."""
     if not settings.warehouse.exists():
         return None
-    with duckdb.connect(":memory:") as con:
-        con.execute(f"attach {quote_literal(str(settings.warehouse.resolve()))} as wh (read_only)")
-        sources = _manifest_fingerprint(con, "wh", "raw.load_manifest")
+    with warehouse.connect(settings.warehouse, read_only=True, raw=settings.raw_warehouse) as con:
+        catalog, schema = warehouse.raw_location(con)
+        sources = _manifest_fingerprint(con, catalog, f"{schema}.load_manifest")
     if sources is None:
         return None
     wanted = (sources, code_fingerprint(settings))

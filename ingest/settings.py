@@ -19,8 +19,13 @@ class Settings(BaseSettings):
         env_prefix="CCHC_", env_file=REPO_ROOT / ".env", extra="ignore", frozen=True
     )
 
-    # The single-writer DuckDB file that loaders and dbt write.
+    # The single-writer DuckDB file that dbt builds in (and the gate writes its results to):
+    # staging views, reference seeds, marts, audit; a release is a copy of it.
     warehouse: Path = REPO_ROOT / "warehouse" / "cchc.duckdb"
+    # The raw tables the loaders write, in their own DuckDB file so a release copies only
+    # what dbt built; opened with the warehouse as catalog `raw`. Default: beside the
+    # warehouse file, `<name>_raw.duckdb` (cchc.duckdb -> cchc_raw.duckdb).
+    raw_warehouse: Path | None = None
     # The read-only copy analysts and BI open; replaced atomically on publish.
     serving: Path = REPO_ROOT / "warehouse" / "serving" / "cchc.duckdb"
     # landing/reports/<province>/<year>/*, landing/exports/<agency>/<yyyy-mm>/*
@@ -62,11 +67,13 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _beside_the_warehouse(cls, data: Any) -> Any:
-        """GX's project, the lake and Spark's files default to folders beside the warehouse."""
+        """The raw file, GX's project, the lake and Spark's files default to beside the warehouse."""
         if not isinstance(data, dict):
             return data
-        folder = Path(data.get("warehouse") or cls.model_fields["warehouse"].default).parent
-        defaults = {"gx_dir": folder / "gx", "lake": str(folder / "lake"), "spark_dir": folder / "spark",
+        warehouse = Path(data.get("warehouse") or cls.model_fields["warehouse"].default)
+        folder = warehouse.parent
+        defaults = {"raw_warehouse": default_raw_warehouse(warehouse), "gx_dir": folder / "gx",
+                    "lake": str(folder / "lake"), "spark_dir": folder / "spark",
                     "duckdb_temp_directory": folder / ".duckdb_tmp"}
         data = {**data, **{key: value for key, value in defaults.items() if data.get(key) is None}}
         if data.get("spark_warehouse") is None:
@@ -106,6 +113,13 @@ class Settings(BaseSettings):
     def reference_dir(self) -> Path:
         """Reference data (agencies, procedures) shared by the generator and dbt seeds."""
         return self.dbt_project_dir / "seeds"
+
+
+def default_raw_warehouse(warehouse: Path) -> Path:
+    """The raw tables' file beside a warehouse file: cchc.duckdb -> cchc_raw.duckdb
+    (dbt_project/profiles.yml derives the same when CCHC_RAW_WAREHOUSE is not set)."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name.removesuffix(".duckdb") + "_raw.duckdb")
 
 
 def get_settings() -> Settings:

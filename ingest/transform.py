@@ -52,6 +52,13 @@ def dbt_executable() -> str:
 def run_dbt(args: list[str], settings: Settings, capture: bool = False) -> str:
     """Run one dbt command against the configured target; raise with dbt's output on failure."""
     project = settings.dbt_project_dir.resolve()
+    if settings.dbt_target == "duckdb" and not settings.raw_warehouse.exists():
+        # the profile attaches the raw file read-only: make it (and move raw out of a
+        # warehouse file from before it) first
+        from ingest import warehouse
+
+        warehouse.connect(settings.warehouse, config=settings.duckdb_config,
+                          raw=settings.raw_warehouse).close()
     cmd = [
         dbt_executable(),
         *args,

@@ -1,14 +1,20 @@
-"""Warehouse connections and the raw schema that both loaders write.
+"""Warehouse connections and the raw tables that both loaders write.
 
 DuckDB is the embedded default (one writer at a time); Postgres is the server
 target for BI. Raw tables are written only through `transaction()` so a load is
 all-or-nothing.
+
+The raw tables live in a DuckDB file of their own (`Settings.raw_warehouse`), attached
+to every warehouse connection as catalog `raw`: `raw.export_dossiers` means the same as
+it did when raw was a schema of the warehouse file, and the warehouse file holds only
+what dbt builds, so publishing copies it instead of rewriting every table.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +22,10 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.settings import default_raw_warehouse
+
+# The catalog the raw file is attached as (its tables are in its `main` schema); also the
+# schema name where raw lives without a raw file (in-memory connections, Postgres, Spark).
 RAW_SCHEMA = "raw"
 
 # One statement per raw table. Column order is the contract with dbt's sources.
@@ -182,24 +192,33 @@ class WarehouseLocked(duckdb.IOException):
 
 def connect(path: Path | str, read_only: bool = False, *, lock_timeout: float = 0,
             on_wait: Callable[[str], None] | None = None,
-            config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; creates the file and the raw schema when writable.
+            config: dict[str, str] | None = None,
+            raw: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse with the raw file attached as catalog `raw`; when writable,
+    creates both files and the raw tables (and moves raw out of a warehouse file made
+    when raw was a schema inside it).
 
     A writable open waits up to `lock_timeout` seconds while another process holds the
     file, calling `on_wait` once with what it waits for; then raises WarehouseLocked.
     `config`: DuckDB settings to open with (`Settings.duckdb_config`: the memory cap and
-    the spill folder, which is created).
+    the spill folder, which is created). `raw`: the raw file (`Settings.raw_warehouse`);
+    default `<name>_raw.duckdb` beside the warehouse file.
     """
     config = dict(config or {})
     if config.get("temp_directory"):
         Path(config["temp_directory"]).mkdir(parents=True, exist_ok=True)
     path = Path(path)
+    raw = Path(raw) if raw is not None else default_raw_warehouse(path)
     if read_only:
         if not path.exists():
             raise FileNotFoundError(
                 f"{path} does not exist yet: run `make run` (or `cchc run`) to build it"
             )
-        return duckdb.connect(str(path), read_only=True, config=config)
+        con = duckdb.connect(str(path), read_only=True, config=config)
+        if raw.exists() and not _has_raw_schema(con):  # else: a warehouse from before the raw file
+            con.execute(f"attach if not exists {quote_literal(str(raw.resolve()))} "
+                        f"as {RAW_SCHEMA} (read_only)")
+        return con
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + lock_timeout
     while True:
@@ -221,8 +240,57 @@ def connect(path: Path | str, read_only: bool = False, *, lock_timeout: float = 
                         f"(up to {lock_timeout:.0f} s)")
                 on_wait = None
             time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-    ensure_raw_schema(con)
+    try:
+        _move_raw_out(con, raw)
+        con.execute(f"attach if not exists {quote_literal(str(raw.resolve()))} as {RAW_SCHEMA}")
+        ensure_raw_schema(con)
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def _has_raw_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    """Does the connection's own file hold a `raw` schema (raw from before its own file)?"""
+    return con.execute(
+        "select count(*) from duckdb_schemas() where database_name = current_database() "
+        "and schema_name = ?", [RAW_SCHEMA]).fetchone()[0] > 0
+
+
+def _move_raw_out(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
+    """Move the raw schema of a warehouse file made before the raw file existed into that
+    file, once. The copy is built under a temporary name and renamed into place only after
+    the old schema is dropped, so an interrupted move starts again or completes on the next
+    connect, and never leaves raw in both places (`raw.x` would be ambiguous)."""
+    moving = raw.with_name(f".{raw.name}.moving")
+    if not _has_raw_schema(con):
+        if moving.exists() and not raw.exists():  # interrupted after the old schema was dropped
+            os.replace(moving, raw)
+        return
+    if raw.exists():
+        raise RuntimeError(
+            f"both {raw} and the raw schema inside {con.execute('select current_database()').fetchone()[0]} "
+            f"hold raw tables (the warehouse was written by an older version after the move): "
+            f"keep one (move {raw} aside to keep the schema's tables)")
+    moving.unlink(missing_ok=True)
+    warehouse = con.execute("select current_database()").fetchone()[0]
+    tables = [table for (table,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = ? "
+        "order by table_name", [warehouse, RAW_SCHEMA]).fetchall()]
+    con.execute(f"attach {quote_literal(str(moving.resolve()))} as raw_moving")
+    with transaction(con):
+        for table in tables:
+            if table in RAW_DDL:  # today's definition: keys as now, added columns
+                con.execute(f"create table raw_moving.main.{table} ({RAW_DDL[table]})")
+                con.execute(f'insert into raw_moving.main.{table} by name '
+                            f'select * from "{warehouse}".{RAW_SCHEMA}.{table}')
+            else:
+                con.execute(f'create table raw_moving.main.{table} as '
+                            f'select * from "{warehouse}".{RAW_SCHEMA}.{table}')
+    con.execute("detach raw_moving")
+    con.execute(f"drop schema {RAW_SCHEMA} cascade")
+    con.execute("checkpoint")
+    os.replace(moving, raw)
 
 
 # Columns added to raw tables after their first release: a warehouse file made before gets
@@ -277,49 +345,66 @@ def quote_literal(text: str) -> str:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    """Create the raw tables (and bring older ones up to RAW_DDL): in the attached raw
+    file when there is one, else as schema `raw` of the connection's own database."""
+    catalog, schema = raw_location(con)
+    prefix = f'"{catalog}".{schema}'
+    if schema == RAW_SCHEMA:
+        con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for table, columns in RAW_DDL.items():
-        con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
-    _migrate_raw_columns(con)
-    _drop_old_keys(con)
+        con.execute(f"create table if not exists {prefix}.{table} ({columns})")
+    _migrate_raw_columns(con, catalog, schema)
+    _drop_old_keys(con, catalog, schema)
 
 
-def _drop_old_keys(con: duckdb.DuckDBPyConnection) -> None:
+def raw_location(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """(catalog, schema) of the raw tables, unquoted: the attached raw file's `main`, or
+    the connection's own database's `raw` schema."""
+    attached = con.execute("select count(*) from duckdb_databases() where database_name = ?",
+                           [RAW_SCHEMA]).fetchone()[0]
+    if attached:
+        return RAW_SCHEMA, "main"
+    return con.execute("select current_database()").fetchone()[0], RAW_SCHEMA
+
+
+def _drop_old_keys(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> None:
+    prefix = f'"{catalog}".{schema}'
     keyed = {table for (table,) in con.execute(
         "select table_name from duckdb_constraints() where schema_name = ? "
-        "and database_name = current_database() and constraint_type = 'PRIMARY KEY'",
-        [RAW_SCHEMA]).fetchall()}
+        "and database_name = ? and constraint_type = 'PRIMARY KEY'",
+        [schema, catalog]).fetchall()}
     for table in DROPPED_KEYS:
         if table not in keyed:
             continue
         with transaction(con):
-            con.execute(f"alter table {RAW_SCHEMA}.{table} rename to {table}_keyed")
-            con.execute(f"create table {RAW_SCHEMA}.{table} ({RAW_DDL[table]})")
-            con.execute(f"insert into {RAW_SCHEMA}.{table} by name "
-                        f"select * from {RAW_SCHEMA}.{table}_keyed")
-            con.execute(f"drop table {RAW_SCHEMA}.{table}_keyed")
+            con.execute(f"alter table {prefix}.{table} rename to {table}_keyed")
+            con.execute(f"create table {prefix}.{table} ({RAW_DDL[table]})")
+            con.execute(f"insert into {prefix}.{table} by name "
+                        f"select * from {prefix}.{table}_keyed")
+            con.execute(f"drop table {prefix}.{table}_keyed")
 
 
-def _migrate_raw_columns(con: duckdb.DuckDBPyConnection) -> None:
+def _migrate_raw_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> None:
     """Add the columns in ADDED_COLUMNS and retype those in RETYPED_COLUMNS, where needed."""
+    prefix = f'"{catalog}".{schema}'
     tables = sorted({*ADDED_COLUMNS, *(table for table, _ in RETYPED_COLUMNS)})
     have = {
         (table, column): data_type.lower()
         for table, column, data_type in con.execute(
             "select table_name, column_name, data_type from duckdb_columns() "
-            f"where schema_name = '{RAW_SCHEMA}' and database_name = current_database() "
+            "where schema_name = ? and database_name = ? "
             f"and table_name in ({', '.join('?' for _ in tables)})",
-            tables,
+            [schema, catalog, *tables],
         ).fetchall()
     }
     for table, columns in ADDED_COLUMNS.items():
         for column in columns:
             if (table, column.split()[0]) not in have:
-                con.execute(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column}")
+                con.execute(f"alter table {prefix}.{table} add column if not exists {column}")
     for (table, column), data_type in RETYPED_COLUMNS.items():
         current = have.get((table, column))
         if current is not None and current != data_type:
-            con.execute(f"alter table {RAW_SCHEMA}.{table} alter column {column} type {data_type}")
+            con.execute(f"alter table {prefix}.{table} alter column {column} type {data_type}")
 
 
 @contextlib.contextmanager

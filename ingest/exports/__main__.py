@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--period", help="override the partition period (yyyy-mm or yyyy-Qn)")
     parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: settings)")
     args = parser.parse_args(argv)
-    con = connect(args.warehouse or get_settings().warehouse)
+    settings = get_settings()
+    con = connect(args.warehouse or settings.warehouse,
+                  raw=None if args.warehouse else settings.raw_warehouse)
     try:
         outcomes = load_exports(con, args.paths, agency=args.agency, period=args.period,
                                 on_error=lambda path, error: print(f"error: {error}",

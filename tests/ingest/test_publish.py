@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest import warehouse
 from ingest.publish import ReleaseError, list_releases, publish_release, rollback
 from ingest.settings import Settings
 
@@ -66,6 +67,32 @@ def test_publish_copies_only_published_schemas_with_release_metadata(settings: S
     assert (table_comment, column_comment) == ("One row per agency version.", "Tên cơ quan, có dấu.")
     leftovers = [p.name for p in settings.serving.parent.rglob(".*")]
     assert not leftovers, f"no building/incoming file left behind: {leftovers}"
+
+
+def test_release_is_the_warehouse_without_staging_reference_or_raw(settings: Settings) -> None:
+    build_marts(settings, agencies=2)
+    with warehouse.connect(settings.warehouse, raw=settings.raw_warehouse) as con:
+        con.execute("insert into raw.load_manifest (file_sha256, source_file, source_kind, "
+                    "partitions, rows_read, rows_loaded, rows_quarantined, loaded_at) "
+                    "values ('f1', 'a.csv', 'dossiers', '[\"G01/2020-01\"]', 7, 7, 0, now())")
+        con.execute("create view staging.stg_manifest as select * from raw.load_manifest")
+        con.execute("create schema reference")
+        con.execute("create table reference.agencies as select 'G01' as agency_code")
+        con.execute("create table main.scratch as select 1 as x")
+    publish_release(settings, release_id="r1")
+    with duckdb.connect(str(settings.serving), read_only=True) as con:  # as a reader opens it
+        tables = con.execute("select schema_name, table_name from duckdb_tables() order by all").fetchall()
+        views = con.execute("select view_name from duckdb_views() where not internal").fetchall()
+        manifest = con.execute("select file_sha256, rows_read from meta.source_manifest").fetchall()
+        source_files, source_rows = con.execute(
+            "select source_files, source_rows from meta.release").fetchone()
+        comments = dict(con.execute("select schema_name || '.' || table_name, comment from duckdb_tables() "
+                                    "where schema_name = 'meta'").fetchall())
+    assert tables == [("marts", "dim_agencies"), ("meta", "build_inputs"), ("meta", "release"),
+                      ("meta", "source_manifest")]
+    assert views == []
+    assert manifest == [("f1", 7)] and (source_files, source_rows) == (1, 7)
+    assert all(comments.values()), comments
 
 
 def test_reader_holding_the_old_release_is_not_disturbed(settings: Settings) -> None:
@@ -297,11 +324,10 @@ def test_release_with_same_inputs_follows_the_load_manifest_and_the_dbt_project(
     model.write_text("select 1")
 
     def load(sha: str) -> None:
-        with duckdb.connect(str(settings.warehouse)) as con:
-            con.execute("create schema if not exists raw")
-            con.execute("create table if not exists raw.load_manifest "
-                        "(file_sha256 varchar, partitions varchar, rows_read integer)")
-            con.execute("insert into raw.load_manifest values (?, '[\"2020-01\"]', 1)", [sha])
+        with warehouse.connect(settings.warehouse, raw=settings.raw_warehouse) as con:
+            con.execute("insert into raw.load_manifest (file_sha256, source_file, source_kind, "
+                        "partitions, rows_read, rows_loaded, rows_quarantined, loaded_at) "
+                        "values (?, 'f.csv', 'dossiers', '[\"2020-01\"]', 1, 1, 0, now())", [sha])
 
     build_marts(settings, agencies=1)
     assert release_with_same_inputs(settings) is None  # no manifest, no release

@@ -1,10 +1,12 @@
 """Settings are one frozen object handed to child processes whole; the raw schema's DDL
-is the one source of the loaders' column lists."""
+is the one source of the loaders' column lists; the raw tables live in their own file,
+and a warehouse file from before that moves them there once."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pydantic
 import pytest
 
@@ -27,6 +29,7 @@ def test_folders_default_beside_the_warehouse(tmp_path: Path) -> None:
     assert settings.gx_dir == tmp_path / "w" / "gx"
     assert settings.lake == str(tmp_path / "w" / "lake")
     assert settings.spark_warehouse == str(tmp_path / "w" / "spark" / "warehouse")
+    assert settings.raw_warehouse == tmp_path / "w" / "cchc_raw.duckdb"
     given = Settings(warehouse=tmp_path / "w" / "cchc.duckdb", gx_dir=tmp_path / "elsewhere")
     assert given.gx_dir == tmp_path / "elsewhere"
 
@@ -60,3 +63,45 @@ def test_every_added_column_is_in_the_ddl_last() -> None:
 
 def test_quote_literal_doubles_quotes() -> None:
     assert warehouse.quote_literal("Sở Nội vụ's") == "'Sở Nội vụ''s'"
+
+
+def test_raw_tables_live_in_their_own_file_attached_as_raw(tmp_path: Path) -> None:
+    path = tmp_path / "cchc.duckdb"
+    with warehouse.connect(path) as con:
+        con.execute("create schema staging")
+        con.execute("create view staging.manifest as select * from raw.load_manifest")
+        assert con.execute("select count(*) from staging.manifest").fetchone() == (0,)
+    with duckdb.connect(str(path), read_only=True) as plain:  # the warehouse file alone
+        catalogs = {row[0] for row in plain.execute("select database_name from duckdb_tables()").fetchall()}
+    assert catalogs == set(), "no raw table in the warehouse file"
+    with duckdb.connect(str(tmp_path / "cchc_raw.duckdb"), read_only=True) as raw_file:
+        tables = {row[0] for row in raw_file.execute("select table_name from duckdb_tables()").fetchall()}
+    assert tables == set(warehouse.RAW_DDL)
+    with warehouse.connect(path, read_only=True) as reader:
+        assert reader.execute("select count(*) from staging.manifest").fetchone() == (0,)
+
+
+def test_a_warehouse_with_raw_inside_moves_it_to_the_raw_file_once(tmp_path: Path) -> None:
+    path = tmp_path / "cchc.duckdb"
+    with duckdb.connect(str(path)) as old:  # the layout before the raw file: schema raw
+        warehouse.ensure_raw_schema(old)
+        old.execute("alter table raw.export_dossiers drop column dossier_code_key")  # older still
+        old.execute("insert into raw.export_dossiers (file_sha256, source_file, source_row, "
+                    "partition_agency, partition_month, dossier_code, received_at) "
+                    "values ('f1', 'a.csv', 1, 'G01', '2020-01', 'D-1', '2020-01-02')")
+        old.execute("create schema marts")
+        old.execute("create table marts.kept as select 42 as answer")
+    with warehouse.connect(path) as con:
+        assert con.execute("select dossier_code, dossier_code_key from raw.export_dossiers").fetchall() == [
+            ("D-1", None)]
+        assert con.execute("select answer from marts.kept").fetchone() == (42,)
+        schemas = {row[0] for row in con.execute(
+            "select schema_name from duckdb_schemas() where database_name = current_database()").fetchall()}
+    assert "raw" not in schemas  # `raw.x` names the raw file's catalog alone
+    assert not list(tmp_path.glob(".*moving"))
+    with warehouse.connect(path) as again:  # the move is done once; loads see the same rows
+        assert again.execute("select count(*) from raw.export_dossiers").fetchone() == (1,)
+    with duckdb.connect(str(path)) as older_code:  # an older version wrote raw inside again
+        older_code.execute("create schema raw")
+    with pytest.raises(RuntimeError, match="hold raw tables"):
+        warehouse.connect(path)
