@@ -129,13 +129,13 @@ def _dbt_invocation_id(settings: Settings) -> str | None:
         return None
 
 
-def _build_release_file(settings: Settings, release_id: str, path: Path) -> None:
+def _build_release_file(settings: Settings, release_id: str, path: Path) -> dict[str, int]:
     """The release is a copy of the warehouse file (a file copy, not a rewrite of every
     row: the raw tables live in their own file), less what readers must not get.
 
     The warehouse is held open as its writer throughout, so nothing writes it between the
     checkpoint and the copy, and the copy is built in the same connection (the raw file's
-    load manifest is at hand as catalog `raw`)."""
+    load manifest is at hand as catalog `raw`). Returns published table -> rows."""
     with warehouse.connect(settings.warehouse, lock_timeout=settings.lock_timeout_seconds,
                            config=settings.duckdb_config, raw=settings.raw_warehouse) as con:
         source = con.execute("select current_database()").fetchone()[0]
@@ -154,10 +154,12 @@ def _build_release_file(settings: Settings, release_id: str, path: Path) -> None
 
                 tables["marts.rpt_discrepancy_register"] = build_register_mart(con, release_id)
             _write_release_meta(con, settings, release_id, tables)
+            _record_build_inputs(con, settings)
             con.execute("checkpoint src")
         finally:
             con.execute(f'use "{source}"')
             con.execute("detach src")
+    return tables
 
 
 def _keep_published(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -258,6 +260,8 @@ def list_releases(settings: Settings) -> list[Release]:
 def _prune(settings: Settings) -> list[str]:
     """Delete releases beyond the newest `serving_keep` (never the current one)."""
     removed = []
+    if len(list(releases_dir(settings).glob("*.duckdb"))) <= settings.serving_keep:
+        return removed  # (without opening every release to order them)
     for release in list_releases(settings)[settings.serving_keep:]:
         if not release.is_current:
             release.path.unlink(missing_ok=True)
@@ -274,8 +278,7 @@ def publish_release(settings: Settings, release_id: str) -> dict:
     building = release_file.with_name(f".{release_file.name}.building")
     building.unlink(missing_ok=True)
     try:
-        _build_release_file(settings, release_id, building)
-        _record_build_inputs(settings, building)
+        tables = _build_release_file(settings, release_id, building)
     except BaseException:
         building.unlink(missing_ok=True)
         raise
@@ -285,9 +288,8 @@ def publish_release(settings: Settings, release_id: str) -> dict:
         building.unlink(missing_ok=True)  # a failed publish leaves no release behind
         raise
     os.replace(building, release_file)  # the file the serving path now links to, renamed
-    release = read_release(release_file)
     result = {"release_id": release_id, "serving": str(settings.serving.resolve()),
-              "tables": release.tables}
+              "tables": tables}
     if postgres is not None:
         result["postgres"] = postgres
     result["pruned"] = _prune(settings)
@@ -426,15 +428,15 @@ def _manifest_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, table: s
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
-def _record_build_inputs(settings: Settings, release_file: Path) -> None:
-    with duckdb.connect(str(release_file), config=settings.duckdb_config) as con:
-        catalog = con.execute("select current_database()").fetchone()[0]
-        sources = _manifest_fingerprint(con, catalog, "meta.source_manifest")
-        con.execute("create table meta.build_inputs (sources_fingerprint varchar, "
-                    "code_fingerprint varchar)")
-        con.execute("insert into meta.build_inputs values (?, ?)", [sources, code_fingerprint(settings)])
-        comment_release_tables(con)
-        con.execute("checkpoint")
+def _record_build_inputs(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """meta.build_inputs, and the comments of the meta and audit tables, in the release
+    being built (the connection's current database)."""
+    catalog = con.execute("select current_database()").fetchone()[0]
+    sources = _manifest_fingerprint(con, catalog, "meta.source_manifest")
+    con.execute("create table meta.build_inputs (sources_fingerprint varchar, "
+                "code_fingerprint varchar)")
+    con.execute("insert into meta.build_inputs values (?, ?)", [sources, code_fingerprint(settings)])
+    comment_release_tables(con)
 
 
 def _build_inputs(path: Path) -> tuple[str, str] | None:

@@ -8,13 +8,12 @@ import shutil
 import sys
 from pathlib import Path
 
-import duckdb
 import pendulum
 import pytest
 from airflow.dag_processing.dagbag import BundleDagBag
 from airflow.sdk.exceptions import AirflowFailException
 
-from ingest import pipeline
+from ingest import pipeline, warehouse
 from ingest.reports import ReportError, ReportExtraction
 from ingest.settings import Settings
 from tests.conftest import REPO_ROOT, SAMPLE_REPORT
@@ -125,6 +124,6 @@ def test_a_real_run_takes_the_province_from_the_param(tmp_path: Path) -> None:
     loaded = dag_test(env, dag_id="cchc_yearly_reports", logical_date="2021-01-01",
                       run_conf={"province": "Khánh Hòa"})
     assert loaded["state"] == "success", loaded["output"][-3000:]
-    with duckdb.connect(env["CCHC_WAREHOUSE"], read_only=True) as con:
+    with warehouse.connect(env["CCHC_WAREHOUSE"], read_only=True) as con:
         assert con.execute("select province, report_year from raw.report_documents").fetchall() == [
             ("Khanh Hoa", 2020)]

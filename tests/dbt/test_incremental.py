@@ -77,7 +77,7 @@ def test_monthly_load_rebuilds_only_the_new_month(
     assert len(eleven_months) == 1
 
     load_months(settings.warehouse, range(12, 13))
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with warehouse.connect(settings.warehouse, read_only=True) as con:
         (december,) = con.execute(
             "select count(distinct dossier_code) from raw.export_dossiers "
             "where partition_month = '2020-12'"
@@ -113,7 +113,7 @@ def test_rows_written_behind_the_loader_are_picked_up(
     settings = Settings(warehouse=tmp_path / "cchc.duckdb", dbt_target="duckdb")
     load_months(settings.warehouse, range(1, 4))
     run_dbt(["build", "--select", "+fct_dossiers", "--exclude", "test_type:data"], settings, capture=True)
-    with duckdb.connect(str(settings.warehouse)) as con:
+    with warehouse.connect(settings.warehouse) as con:
         con.execute("""
             insert into raw.export_dossiers (file_sha256, source_file, source_row, partition_agency,
                 partition_month, dossier_code, agency_code, channel, status, received_at)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import psycopg2
 import pytest
 
+from ingest import warehouse
 from ingest.pipeline import build_models
 from ingest.settings import Settings
 from ingest.transform import run_dbt
@@ -28,7 +28,7 @@ def test_duckdb_and_postgres_build_the_same_marts(
     pg = Settings(warehouse=duck.warehouse, dbt_target="postgres", postgres_dsn=postgres_dsn)
     build_models(pg)  # mirrors raw into Postgres, then dbt build there
 
-    with duckdb.connect(str(duck.warehouse), read_only=True) as con:
+    with warehouse.connect(duck.warehouse, read_only=True) as con:
         raw_dossiers = con.execute("select count(*) from raw.export_dossiers").fetchone()[0]
     with psycopg2.connect(postgres_dsn) as pg_con, pg_con.cursor() as cur:
         cur.execute("select count(*) from raw.export_dossiers")
@@ -64,7 +64,7 @@ def test_monthly_increment_is_the_same_on_both_targets(
     december = (
         "select count(distinct dossier_code) from raw.export_dossiers where partition_month = '2020-12'"
     )
-    with duckdb.connect(str(duck.warehouse), read_only=True) as con:
+    with warehouse.connect(duck.warehouse, read_only=True) as con:
         duck_runs = [n for (n,) in con.execute(rows_per_run).fetchall()]
         (december_dossiers,) = con.execute(december).fetchone()
     with psycopg2.connect(postgres_dsn) as pg_con, pg_con.cursor() as cur:

@@ -13,9 +13,9 @@ import sys
 import uuid
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from ingest import warehouse
 from ingest.orchestrate import prepare_airflow
 from tests.conftest import require_service
 from tests.dags.airflow_harness import (
@@ -97,7 +97,7 @@ def test_celery_worker_runs_a_dag_run(tmp_path: Path, postgres_dsn: str, redis_p
     assert ti[:3] == ("load_exports", "success", queue)
     assert ti[3], "no worker hostname recorded"
     assert ti[4:] == ("duckdb_writer", 1)
-    with duckdb.connect(env["CCHC_WAREHOUSE"], read_only=True) as con:
+    with warehouse.connect(env["CCHC_WAREHOUSE"], read_only=True) as con:
         loaded = con.execute(
             "select count(*) from (select source_row from raw.export_dossiers "
             "union all select source_row from raw.export_quarantine)").fetchone()[0]

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest import warehouse
 from tests.dags.airflow_harness import (
     airflow_env,
     copy_landing,
@@ -86,7 +87,7 @@ def test_locked_warehouse_is_retried_and_the_run_recovers(tmp_path: Path, airflo
     assert result["state"] == "success", result["output"][-4000:]
     assert task_tries(airflow_home, result["run_id"]) == [("load_exports", "success", 2)]
     assert received == [], "a retried transient error must not alert"
-    with duckdb.connect(env["CCHC_WAREHOUSE"], read_only=True) as con:
+    with warehouse.connect(env["CCHC_WAREHOUSE"], read_only=True) as con:
         loaded = con.execute(
             "select count(*) from (select source_row from raw.export_dossiers "
             "union all select source_row from raw.export_quarantine)"
@@ -113,15 +114,15 @@ def test_broken_webhook_does_not_change_the_failure(tmp_path: Path, airflow_home
 def warehouse_with_marts(path: Path, files: list[str]) -> None:
     """A warehouse as build_models leaves it: marts, and raw.load_manifest naming `files`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(path)) as con:
+    with warehouse.connect(path) as con:
         con.execute("create schema if not exists marts")
         con.execute("create or replace table marts.dim_agencies as select range as id from range(?)",
                     [len(files)])
-        con.execute("create schema if not exists raw")
-        con.execute("create or replace table raw.load_manifest (file_sha256 varchar, "
-                    "partitions varchar, rows_read integer)")
+        con.execute("delete from raw.load_manifest")
         for sha in files:
-            con.execute("insert into raw.load_manifest values (?, '[]', 1)", [sha])
+            con.execute("insert into raw.load_manifest (file_sha256, source_file, source_kind, "
+                        "partitions, rows_read, rows_loaded, rows_quarantined, loaded_at) "
+                        "values (?, 'f.csv', 'dossiers', '[]', 1, 1, 0, now())", [sha])
 
 
 def serving_release_id(env: dict[str, str]) -> str:

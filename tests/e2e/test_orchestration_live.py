@@ -16,10 +16,10 @@ import secrets
 import sys
 from pathlib import Path
 
-import duckdb
 import psycopg2
 import pytest
 
+from ingest import warehouse
 from ingest.orchestrate import prepare_airflow
 from tests.dags.airflow_harness import (
     AIRFLOW,
@@ -90,7 +90,7 @@ def finished_backfill(dsn: str, expected: int) -> list[tuple] | None:
 
 def warehouse_rows(path: str) -> tuple[dict, dict]:
     """Rows per (agency folder, month folder) of the source files, and a fingerprint of raw."""
-    with duckdb.connect(path, read_only=True) as con:
+    with warehouse.connect(path, read_only=True) as con:
         per_folder = con.execute("""
             with accounted as (
                 select source_file from raw.export_dossiers

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest import warehouse
 from ingest.warehouse import file_sha256
 from tests.conftest import SAMPLE_REPORT, SAMPLES, pipeline_env
 from tests.dbt.baseline import BASELINES, fingerprint_differences
@@ -390,7 +391,7 @@ def test_failed_gate_blocks_publishing(pipeline: dict) -> None:
     """A dossier due before it was received slips into raw behind the loader's back: the
     GX gate must fail the transform run and leave the published release as it was."""
     (release_before,) = query(pipeline, "select release_id from meta.release")[0]
-    with duckdb.connect(pipeline["env"]["CCHC_WAREHOUSE"]) as con:
+    with warehouse.connect(pipeline["env"]["CCHC_WAREHOUSE"]) as con:
         con.execute("""
             insert into raw.export_dossiers (file_sha256, source_file, source_row, partition_agency,
                 partition_month, dossier_code, agency_code, channel, status, received_at, due_at)

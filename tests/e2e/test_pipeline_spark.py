@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest import warehouse as wh
 from tests.conftest import pipeline_env
 from tests.dbt.test_spark import require_java
 
@@ -30,7 +31,7 @@ def test_cchc_run_on_the_spark_target_publishes_a_checked_release(tmp_path: Path
     assert lake_months == {"partition_month=2020-12"}
     assert list((warehouse.parent / "spark" / "warehouse").rglob("*.parquet")), "Spark built no tables"
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with wh.connect(warehouse, read_only=True) as con:
         raw_dossiers, raw_figures = con.execute(
             "select (select count(distinct dossier_code) from raw.export_dossiers), "
             "(select count(*) from raw.report_figures)").fetchone()

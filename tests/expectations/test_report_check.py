@@ -241,9 +241,9 @@ def test_service_level_codes_in_the_warehouse_are_text(tmp_path: Path) -> None:
         con.execute("insert into raw.report_figures (report_id, figure_seq, metric, unit, qualifiers,"
                     " q_service_level, line, source_text) values ('r', 1, 'm', 'count', '{}', 4, 1, 't')")
     with warehouse.connect(path) as con:
-        columns = con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = 'raw' and table_name = 'report_figures' order by ordinal_position"
+        columns = con.execute(  # moved into the raw file, attached as catalog raw
+            "select column_name, data_type from duckdb_columns() "
+            "where database_name = 'raw' and table_name = 'report_figures' order by column_index"
         ).fetchall()
         assert dict(columns)["q_service_level"] == "VARCHAR"
         assert [name for name, _ in columns][-3:] == ["q_province", "q_ministry", "q_stat"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest import warehouse as wh
 from ingest.publish import publish_release
 from ingest.settings import Settings
 from tests.conftest import SAMPLE_REPORT, SAMPLES
@@ -133,7 +134,7 @@ def test_load_export_json_accounts_for_every_row_and_is_idempotent(tmp_path: Pat
         assert result["skipped"] is False
     again = json.loads(cchc("load-export", *map(str, files), "--warehouse", str(warehouse), "--json").stdout)
     assert [r["skipped"] for r in again] == [True, True]
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with wh.connect(warehouse, read_only=True) as con:
         loaded = con.execute("select count(*) from raw.export_dossiers").fetchone()[0]
     assert loaded == sum(r["rows_loaded"] for r in results)
 

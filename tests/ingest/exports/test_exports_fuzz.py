@@ -10,8 +10,6 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import duckdb
-
 from ingest.exports import ExportError, load_export
 from ingest.warehouse import connect
 from tests.ingest.exports.conftest import SAMPLE_DIR
@@ -88,5 +86,5 @@ def test_mutated_exports_load_or_are_refused_cleanly(tmp_path: Path) -> None:
                 # rows of partitions a later mutant took over may be gone; never more
                 assert in_raw <= result.rows_loaded and in_quarantine == result.rows_quarantined
     assert loaded > MUTANTS // 2 and loaded + refused == MUTANTS
-    with duckdb.connect(str(warehouse), read_only=True) as con:  # still a sound file
+    with connect(warehouse, read_only=True) as con:  # still a sound file
         assert con.execute("select count(*) from raw.load_manifest").fetchone()[0] >= 1
