@@ -1,6 +1,6 @@
 """sqlfluff (duckdb dialect, dbt templater; settings in the repo's .sqlfluff) passes on
 every dbt model. The dbt templater compiles the project, so it gets a throw-away
-warehouse and its own dbt target/log folders."""
+warehouse (and its raw file) and its own dbt target/log folders."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ SQLFLUFF = str(Path(sys.executable).parent / "sqlfluff")
 
 
 def test_dbt_models_pass_sqlfluff(tmp_path: Path) -> None:
+    from ingest.warehouse import connect
+
+    # The profile attaches the raw file read-only: it must exist, as `cchc` makes it.
+    connect(tmp_path / "lint.duckdb").close()
     env = {
         **os.environ,
         "CCHC_WAREHOUSE": str(tmp_path / "lint.duckdb"),
