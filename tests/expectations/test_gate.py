@@ -35,7 +35,8 @@ INSERT_POSTGRES = f"insert into marts.fct_dossiers ({COLUMNS}) values (%s, %s, %
 DDL = """create table marts.fct_dossiers (
     dossier_id varchar, agency_id varchar, channel_code integer,
     received_at timestamp, due_at timestamp, finished_at timestamp,
-    procedure_id varchar default '1.001053')"""
+    procedure_id varchar default '1.001053',
+    source_file varchar default 'exports/2020-03/agency.csv', source_row integer default 2)"""
 
 
 def duckdb_settings(tmp_path: Path, rows: list[tuple]) -> Settings:
