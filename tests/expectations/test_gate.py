@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -11,6 +16,17 @@ import pytest
 from expectations.runner import GateFailed, run_checks
 from expectations.suites import fct_dossier_aggregates, fct_dossiers
 from ingest.settings import Settings
+from tests.conftest import REPO_ROOT
+
+# What each import puts in sys.modules, in a fresh interpreter. A script file, not
+# `python -c`: an imported pyspark takes a __main__ without a file for a doctest run and
+# exits 0 on the spot.
+IMPORTED = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps({name: name in sys.modules and sys.modules[name] is not None
+                  for name in ("great_expectations", "pyspark")}))
+"""
 
 GOOD_ROWS = [
     # dossier_id, agency_id, channel_code, received_at, due_at, finished_at
@@ -141,3 +157,20 @@ def test_aggregate_form_checks_both_ways(tmp_path: Path) -> None:
         "dossiers_pending_overdue_not_negative": "fail",
         "dossiers_pending_adds_up": "warn",
     }
+
+
+def _imports(module: str, tmp_path: Path) -> dict[str, bool]:
+    script = tmp_path / "imported.py"
+    script.write_text(IMPORTED, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run([sys.executable, str(script), module], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_gx_is_imported_only_by_the_validating_process_and_never_pyspark(tmp_path: Path) -> None:
+    assert importlib.util.find_spec("pyspark"), "pyspark (dbt's Spark target) is what GX would import"
+    # the caller (a pipeline task, the CLI) runs the gate without importing GX
+    assert _imports("expectations.runner", tmp_path) == {"great_expectations": False, "pyspark": False}
+    assert _imports("expectations.validate", tmp_path) == {"great_expectations": True, "pyspark": False}
