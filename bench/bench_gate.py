@@ -9,7 +9,7 @@ marts.fct_dossiers is repeated up to --rows rows (ids kept unique), every suite,
 stored, as `validate_warehouse` does. The time starts before `expectations.runner` is
 imported (the caller's share of the gate) and ends when the results are stored; CPU
 seconds (this process and its children) are recorded too, as the machine may be shared.
-Writes bench/results/gate.json.
+Writes bench/results/gate.json, one entry per kind of run (synthetic suite, every suite).
 """
 
 from __future__ import annotations
@@ -107,13 +107,16 @@ def main() -> None:
         "failed": [r.check for r in summary.failed],
         "warned": [r.check for r in summary.warned],
         "seconds": round(seconds, 2),
+        "caller_imported_gx": "great_expectations" in sys.modules,
         "cpu_seconds": round(cpu, 2),
         "load_average_at_start": round(load, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared), "
                    f"Python {platform.python_version()}",
     }
+    recorded = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    recorded["every_suite" if args.warehouse else "fct_dossiers_suite"] = result
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    RESULTS.write_text(json.dumps(recorded, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result))
 
 

@@ -1,4 +1,7 @@
-"""Aggregated forms (Bieu II.06a): the parts of each line add up to its totals."""
+"""Aggregated forms (Bieu II.06a): the parts of each line add up to its totals.
+
+Asserted by dbt instead: dossier_aggregate_id unique and not null, the relationships to the
+dimensions (dbt_project/models/marts/core/_core__models.yml)."""
 
 from __future__ import annotations
 
