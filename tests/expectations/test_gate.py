@@ -159,14 +159,19 @@ def test_aggregate_form_checks_both_ways(tmp_path: Path) -> None:
     }
 
 
-def _imports(module: str, tmp_path: Path) -> dict[str, bool]:
-    script = tmp_path / "imported.py"
-    script.write_text(IMPORTED, encoding="utf-8")
+def _run_script(tmp_path: Path, text: str, *args: str) -> dict:
+    """Run `text` as a script in a fresh interpreter; its last line of output, as JSON."""
+    script = tmp_path / "script.py"
+    script.write_text(text, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.run([sys.executable, str(script), module], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
                           timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _imports(module: str, tmp_path: Path) -> dict[str, bool]:
+    return _run_script(tmp_path, IMPORTED, module)
 
 
 def test_gx_is_imported_only_by_the_validating_process_and_never_pyspark(tmp_path: Path) -> None:
@@ -174,3 +179,25 @@ def test_gx_is_imported_only_by_the_validating_process_and_never_pyspark(tmp_pat
     # the caller (a pipeline task, the CLI) runs the gate without importing GX
     assert _imports("expectations.runner", tmp_path) == {"great_expectations": False, "pyspark": False}
     assert _imports("expectations.validate", tmp_path) == {"great_expectations": True, "pyspark": False}
+
+
+# In a child process too: importing expectations.validate blocks pyspark for its process.
+ENGINE_SETTINGS = """
+import json, sys
+from pathlib import Path
+import sqlalchemy
+from expectations.validate import connection_string
+from ingest.settings import Settings
+settings = Settings(warehouse=Path(sys.argv[1]), duckdb_memory_limit="700MiB")
+with sqlalchemy.create_engine(connection_string(settings)).connect() as con:
+    row = con.execute(sqlalchemy.text(
+        "select current_setting('memory_limit'), current_setting('temp_directory')")).one()
+print(json.dumps({"memory_limit": row[0], "temp_directory": row[1],
+                  "expected_temp_directory": settings.duckdb_config["temp_directory"]}))
+"""
+
+
+def test_gx_opens_duckdb_with_the_memory_cap_and_spill_folder(tmp_path: Path) -> None:
+    opened = _run_script(tmp_path, ENGINE_SETTINGS, str(tmp_path / "w.duckdb"))
+    assert opened["memory_limit"] == "700.0 MiB"
+    assert opened["temp_directory"] == opened["expected_temp_directory"]
