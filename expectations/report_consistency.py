@@ -8,10 +8,10 @@ register's shape: report_id, metrics, expected, observed, difference, tolerance,
 source_lines. Plain SQL that DuckDB and Postgres share.
 
 figure_checks() and change_checks() are the one definition of the report suites:
-expectations/suites/fct_report_figures.py and fct_report_changes.py turn them into GX
-expectations for the gate, expectations/report_check.py runs the same SQL on one
-extracted report in an in-memory DuckDB (`cchc check-report`). This module imports
-neither GX nor pandas, so the fast path stays fast.
+expectations/suites/fct_report_figures.py and fct_report_changes.py list them for the gate
+(expectations/validate.py makes each a GX expectation), expectations/report_check.py runs
+the same SQL on one extracted report in an in-memory DuckDB (`cchc check-report`). This
+module imports neither GX nor pandas, so the fast path stays fast.
 """
 
 from __future__ import annotations

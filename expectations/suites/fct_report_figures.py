@@ -3,16 +3,14 @@ satisfy to agree with itself (warn: a finding for the register, never a dropped 
 
 The checks are defined once, in expectations/report_consistency.py (figure_checks(): the
 consistency queries are generated from expectations/report_rules.yml, i.e. from the
-catalog's structure, not written per report); this module turns them into GX
-expectations. `cchc check-report` runs the same definitions without GX.
+catalog's structure, not written per report); this module lists the gate's share of
+them. `cchc check-report` runs the same definitions without GX.
 
 Key checks (rc.ColumnCheck: figure_id unique, metric_id not null) are dbt tests in the
 warehouse, so the gate leaves them to dbt; check-report, which runs no dbt, runs them.
 """
 
 from __future__ import annotations
-
-import great_expectations.expectations as gxe
 
 from expectations import report_consistency as rc
 from expectations.suites._check import Check
@@ -21,16 +19,11 @@ TABLE = "fct_report_figures"
 FINDING = rc.FINDING
 
 
-def expectation(check: rc.RowCheck | rc.ColumnCheck):
-    """The GX expectation of one shared check definition."""
-    if isinstance(check, rc.ColumnCheck):
-        if check.test == "unique":
-            return gxe.ExpectColumnValuesToBeUnique(column=check.column)
-        return gxe.ExpectColumnValuesToNotBeNull(column=check.column)
-    return gxe.UnexpectedRowsExpectation(unexpected_rows_query=check.sql,
-                                         description=check.description)
+def gate_checks(checks: tuple[rc.Check, ...]) -> list[Check]:
+    """The gate's checks of one shared list: its row checks (key checks are dbt's)."""
+    return [Check(c.name, c.severity, c.why, rows_query=c.sql, description=c.description)
+            for c in checks if not isinstance(c, rc.ColumnCheck)]
 
 
 def checks() -> list[Check]:
-    return [Check(c.name, c.severity, expectation(c), c.why) for c in rc.figure_checks()
-            if not isinstance(c, rc.ColumnCheck)]
+    return gate_checks(rc.figure_checks())

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -11,6 +16,17 @@ import pytest
 from expectations.runner import GateFailed, run_checks
 from expectations.suites import fct_dossier_aggregates, fct_dossiers
 from ingest.settings import Settings
+from tests.conftest import REPO_ROOT
+
+# What each import puts in sys.modules, in a fresh interpreter. A script file, not
+# `python -c`: an imported pyspark takes a __main__ without a file for a doctest run and
+# exits 0 on the spot.
+IMPORTED = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps({name: name in sys.modules and sys.modules[name] is not None
+                  for name in ("great_expectations", "pyspark")}))
+"""
 
 GOOD_ROWS = [
     # dossier_id, agency_id, channel_code, received_at, due_at, finished_at
@@ -35,7 +51,8 @@ INSERT_POSTGRES = f"insert into marts.fct_dossiers ({COLUMNS}) values (%s, %s, %
 DDL = """create table marts.fct_dossiers (
     dossier_id varchar, agency_id varchar, channel_code integer,
     received_at timestamp, due_at timestamp, finished_at timestamp,
-    procedure_id varchar default '1.001053')"""
+    procedure_id varchar default '1.001053',
+    source_file varchar default 'exports/2020-03/agency.csv', source_row integer default 2)"""
 
 
 def duckdb_settings(tmp_path: Path, rows: list[tuple]) -> Settings:
@@ -140,3 +157,47 @@ def test_aggregate_form_checks_both_ways(tmp_path: Path) -> None:
         "dossiers_pending_overdue_not_negative": "fail",
         "dossiers_pending_adds_up": "warn",
     }
+
+
+def _run_script(tmp_path: Path, text: str, *args: str) -> dict:
+    """Run `text` as a script in a fresh interpreter; its last line of output, as JSON."""
+    script = tmp_path / "script.py"
+    script.write_text(text, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _imports(module: str, tmp_path: Path) -> dict[str, bool]:
+    return _run_script(tmp_path, IMPORTED, module)
+
+
+def test_gx_is_imported_only_by_the_validating_process_and_never_pyspark(tmp_path: Path) -> None:
+    assert importlib.util.find_spec("pyspark"), "pyspark (dbt's Spark target) is what GX would import"
+    # the caller (a pipeline task, the CLI) runs the gate without importing GX
+    assert _imports("expectations.runner", tmp_path) == {"great_expectations": False, "pyspark": False}
+    assert _imports("expectations.validate", tmp_path) == {"great_expectations": True, "pyspark": False}
+
+
+# In a child process too: importing expectations.validate blocks pyspark for its process.
+ENGINE_SETTINGS = """
+import json, sys
+from pathlib import Path
+import sqlalchemy
+from expectations.validate import connection_string
+from ingest.settings import Settings
+settings = Settings(warehouse=Path(sys.argv[1]), duckdb_memory_limit="700MiB")
+with sqlalchemy.create_engine(connection_string(settings)).connect() as con:
+    row = con.execute(sqlalchemy.text(
+        "select current_setting('memory_limit'), current_setting('temp_directory')")).one()
+print(json.dumps({"memory_limit": row[0], "temp_directory": row[1],
+                  "expected_temp_directory": settings.duckdb_config["temp_directory"]}))
+"""
+
+
+def test_gx_opens_duckdb_with_the_memory_cap_and_spill_folder(tmp_path: Path) -> None:
+    opened = _run_script(tmp_path, ENGINE_SETTINGS, str(tmp_path / "w.duckdb"))
+    assert opened["memory_limit"] == "700.0 MiB"
+    assert opened["temp_directory"] == opened["expected_temp_directory"]
