@@ -93,17 +93,18 @@ def load_exports_for_month(month: str, settings: Settings | None = None) -> list
 # the yearly and full-refresh builds run them, a month's build does not
 # (dbt_project/README.md, "Full-history tests").
 FULL_HISTORY_TAG = "full_history"
+# dbt_project/selectors.yml: what a month's build runs.
+MONTH_BUILD_SELECTOR = "month_build"
 
 
 def dbt_build_args(*, full_history: bool) -> list[str]:
     """`dbt build` for a full-history run (every test, over whole tables), or for a
-    month: the full-history tests left out, which also makes the incremental facts' tests
-    read only the rows this build wrote (macros/test_scope.sql), and no unit tests (they
-    test the models' code on fixed rows, not the month's data: CI and the full-history
-    builds run them)."""
+    month (selectors.yml): every model, the tests of what the exports feed without the
+    full-history tests, the incremental facts' tests reading only the rows this build
+    wrote (macros/test_scope.sql), no unit tests."""
     if full_history:
         return ["build"]
-    return ["build", "--exclude", f"tag:{FULL_HISTORY_TAG}", "--exclude-resource-type", "unit_test"]
+    return ["build", "--selector", MONTH_BUILD_SELECTOR]
 
 
 def build_models(settings: Settings | None = None, *, full_history: bool = True) -> None:

@@ -1,12 +1,11 @@
-{#- Tests on the incremental facts carry `where: __written_by_this_run__`. A build that
-    leaves out the full-history tests (`--exclude tag:full_history`: a scheduled month's
-    build, ingest.pipeline.dbt_build_args) is a month's build: the placeholder keeps the
-    rows this dbt invocation wrote (dbt_invocation_id), so it tests the month and not ten
-    years. Any other build or test run (the yearly and full-refresh builds, a plain
-    `dbt build`) reads the whole table. Decided from the invocation's arguments, not a
-    var: changing a var makes dbt parse the whole project again (30 s here).
-    Expanded at run time because a `where` config is rendered at parse time and cached by
-    partial parsing (dbt docs: resource-configs/where, "Custom logic"). -#}
+{#- Tests on the incremental facts carry `where: __written_by_this_run__`. In a month's
+    build (`dbt build --selector month_build`, selectors.yml; ingest.pipeline.dbt_build_args)
+    the placeholder keeps the rows this dbt invocation wrote (dbt_invocation_id), so it
+    tests the month and not ten years. Any other build or test run (the yearly and
+    full-refresh builds, a plain `dbt build`) reads the whole table. Decided from the
+    invocation's selector, not a var: a changed var makes dbt parse the whole project
+    again (30 s here). Expanded at run time because a `where` config is rendered at parse
+    time and cached by partial parsing (dbt docs: resource-configs/where, "Custom logic"). -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where and '__written_by_this_run__' in where -%}
@@ -22,11 +21,7 @@
     {%- do return(filtered) -%}
 {%- endmacro %}
 
-{#- True when this invocation excludes the tests tagged full_history. -#}
+{#- True when this invocation builds with the selector month_build. -#}
 {% macro is_month_build() -%}
-    {%- set excluded = invocation_args_dict.get('exclude') or [] -%}
-    {%- if excluded is string -%}
-        {%- set excluded = [excluded] -%}
-    {%- endif -%}
-    {%- do return('tag:full_history' in (excluded | join(' ')).split()) -%}
+    {%- do return(invocation_args_dict.get('selector') == 'month_build') -%}
 {%- endmacro %}

@@ -116,6 +116,7 @@ def test_monthly_load_rebuilds_only_the_new_month(
     assert len(full_history) >= 5
     assert {full_run[t]["status"] for t in full_history} <= {"pass"}
     assert any(node.startswith("unit_test.") for node in full_run)
+    assert any(node.startswith("test.cchc.unique_dim_agencies_") for node in full_run)
     # an old row the month will not touch, made wrong behind dbt's back: only a
     # full-history build can see it
     untouched = a_december_free_dossier(settings.warehouse)
@@ -131,11 +132,14 @@ def test_monthly_load_rebuilds_only_the_new_month(
     out = run_dbt(dbt_build_args(full_history=False), settings, capture=True)
     incremental_seconds = time.perf_counter() - started
     assert "WARN=0" in out and "ERROR=0" in out, out[-3000:]
-    # the month's build: no full-history test, no unit test, and the facts' tests read
-    # the rows this build wrote (the wrong old row passes unseen)
+    # the month's build: no full-history test, no unit test, no test of the reference
+    # data, and the facts' tests read the rows this build wrote (the wrong old row passes
+    # unseen)
     invocation_id, month_run = nodes_run(target)
     assert not full_history & set(month_run)
     assert not any(node.startswith("unit_test.") for node in month_run)
+    assert not any(node.startswith("test.cchc.unique_dim_agencies_") for node in month_run)
+    assert "model.cchc.dim_agencies" in month_run
     scoped = [r for node, r in month_run.items()
               if node.startswith(("test.cchc.unique_fct_dossiers_dossier_id.",
                                   "test.cchc.accepted_values_fct_dossiers_channel_code",
