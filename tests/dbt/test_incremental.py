@@ -136,6 +136,7 @@ def test_monthly_load_rebuilds_only_the_new_month(
     # data, and the facts' tests read the rows this build wrote (the wrong old row passes
     # unseen)
     invocation_id, month_run = nodes_run(target)
+    incremental_fct_seconds = fct_dossiers_seconds(target)
     assert not full_history & set(month_run)
     assert not any(node.startswith("unit_test.") for node in month_run)
     assert not any(node.startswith("test.cchc.unique_dim_agencies_") for node in month_run)
@@ -157,7 +158,6 @@ def test_monthly_load_rebuilds_only_the_new_month(
     # the December run wrote December's dossiers, and only those
     assert rows_per_run(settings.warehouse) == sorted([eleven_months[0], december])
     incremental = fingerprint(settings.warehouse)
-    incremental_fct_seconds = fct_dossiers_seconds(target)
 
     started = time.perf_counter()
     run_dbt(["build", "--full-refresh"], settings, capture=True)
