@@ -175,31 +175,42 @@ def test_monthly_load_rebuilds_only_the_new_month(
 def test_rows_written_behind_the_loader_are_picked_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A raw row of an old month from a file the fact has not seen is re-derived too."""
+    """A raw row of an old month from a file the fact has not read is re-derived: a file
+    loaded since (in the manifest) or a row written behind the loader's back (not in it).
+    A file already read is not re-derived again."""
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     settings = Settings(warehouse=tmp_path / "cchc.duckdb", dbt_target="duckdb")
     load_months(settings.warehouse, range(1, 4))
-    run_dbt(["build", "--select", "+fct_dossiers", "--exclude", "test_type:data"], settings, capture=True)
+    build = ["build", "--select", "+fct_dossiers", "--exclude", "test_type:data"]
+    run_dbt(build, settings, capture=True)
     with duckdb.connect(str(settings.warehouse)) as con:
-        # as the loader writes a file: its rows and its manifest row, loaded now
-        con.execute("""
-            insert into raw.export_dossiers (file_sha256, source_file, source_row, partition_agency,
-                partition_month, dossier_code, agency_code, channel, status, received_at)
-            values ('late-file', 'late.csv', 1, '000.00.02.H34', '2020-01', 'LATE-1',
-                '000.00.02.H34', 2, 2, timestamp '2020-01-05 08:00')""")
+        for file, dossier in (("late-file", "LATE-1"), ("behind-the-loader", "LATE-2")):
+            con.execute("""
+                insert into raw.export_dossiers (file_sha256, source_file, source_row,
+                    partition_agency, partition_month, dossier_code, agency_code, channel,
+                    status, received_at)
+                values (?, 'late.csv', 1, '000.00.02.H34', '2020-01', ?, '000.00.02.H34', 2, 2,
+                    timestamp '2020-01-05 08:00')""", [file, dossier])
+        # the late file as the loader writes one: its rows and its manifest row
         con.execute("""
             insert into raw.load_manifest (file_sha256, source_file, source_kind, partitions,
                 rows_read, rows_loaded, rows_quarantined, loaded_at)
             values ('late-file', 'late.csv', 'dossiers', '["000.00.02.H34/2020-01"]', 1, 1, 0, ?)""",
             [datetime.now(UTC).replace(tzinfo=None)])
-    run_dbt(["build", "--select", "+fct_dossiers", "--exclude", "test_type:data"], settings, capture=True)
-    runs = rows_per_run(settings.warehouse)
-    assert runs[0] == 1
-    # a rerun with nothing loaded since re-derives nothing
-    run_dbt(["build", "--select", "+fct_dossiers", "--exclude", "test_type:data"], settings, capture=True)
-    assert rows_per_run(settings.warehouse) == runs
+    run_dbt(build, settings, capture=True)
+    assert rows_per_run(settings.warehouse)[0] == 2
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute(
-            "select agency_key, is_online, is_pending from marts.fct_dossiers where dossier_id = 'LATE-1'"
-        ).fetchall() == [("000.00.02.H34@2016-01-01", True, True)]
+            "select dossier_id, agency_key, is_online, is_pending from marts.fct_dossiers "
+            "where dossier_id like 'LATE-%' order by dossier_id"
+        ).fetchall() == [("LATE-1", "000.00.02.H34@2016-01-01", True, True),
+                         ("LATE-2", "000.00.02.H34@2016-01-01", True, True)]
+        (late_file_run,) = con.execute(
+            "select dbt_invocation_id from marts.fct_dossiers where dossier_id = 'LATE-1'").fetchone()
+    # a rerun: the late file was read, so its dossier stays as the last run wrote it
+    run_dbt(build, settings, capture=True)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute(
+            "select dbt_invocation_id from marts.fct_dossiers where dossier_id = 'LATE-1'"
+        ).fetchone() == (late_file_run,)
