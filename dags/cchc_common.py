@@ -56,6 +56,18 @@ def warehouse_settings():
     return settings
 
 
+def is_full_history_run(params: dict | None, triggering_asset_events: Any) -> bool:
+    """A transform run tests the whole history (dbt's full_history tests, over whole
+    tables) when new reports triggered it (the yearly run), or the param `full_history`
+    or `rebuild` (after a change to the models or seeds) is true; a run that only new
+    export months triggered does the month's work (ingest.pipeline.dbt_build_args).
+    `triggering_asset_events` maps each triggering asset to its events (Airflow 3 task
+    context; empty for a manual run)."""
+    if (params or {}).get("full_history") or (params or {}).get("rebuild"):
+        return True
+    return any(asset.uri == RAW_REPORTS.uri for asset in (triggering_asset_events or {}))
+
+
 # ------------------------------------------------------------------ failure policy
 BAD_DATA = "bad_data"    # the input is wrong: retrying cannot help, fail at once
 TRANSIENT = "transient"  # a lock or I/O hiccup: retry with backoff

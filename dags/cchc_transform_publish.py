@@ -9,6 +9,7 @@ from cchc_common import (
     PUBLISHED_MARTS,
     RAW_EXPORTS,
     RAW_REPORTS,
+    is_full_history_run,
     no_retry_on_bad_data,
     warehouse_settings,
 )
@@ -26,6 +27,9 @@ from cchc_common import (
         "rebuild": Param(False, type="boolean",
                          description="Publish a new release even when nothing new was loaded "
                                      "(e.g. after a change to the dbt models or seeds)."),
+        "full_history": Param(False, type="boolean",
+                              description="Run the full-history dbt tests and test whole tables, "
+                                          "as the yearly run does (new reports trigger it)."),
     },
     doc_md="""
 ### Transform, validate, publish
@@ -43,6 +47,13 @@ the `cchc_postgres` connection), the same marts in Postgres: both move to the re
 neither does (a failed Postgres commit puts the serving copy back), and the task fails
 naming the target. A missing database or a refused login fails at once (no retry).
 
+New export months alone make a **month's build**: dbt's `full_history` tests (those
+that re-rank every raw row or read a whole fact) are left out and the incremental facts'
+tests read only the rows this build wrote, so the run costs in proportion to the month.
+New reports (the yearly run), the param `full_history` = true (`cchc run
+--full-history`) or `rebuild` = true run every test over whole tables
+(dbt_project/README.md).
+
 When nothing new was loaded (a kept release was built from the same source files and
 the same dbt project and checks) `publish_marts` is **skipped** and the releases stay as
 they are, so reruns do not push the rollback history out; trigger with the param
@@ -57,12 +68,14 @@ summary and posted to the `cchc_alerts_webhook` connection or the
 """,
 )
 def cchc_transform_publish():
-    @task(doc_md="`dbt build` on the configured dbt target (CCHC_DBT_TARGET).")
-    def build_models() -> None:
+    @task(doc_md="`dbt build` on the configured dbt target (CCHC_DBT_TARGET): the month's "
+                 "work, or the full history when new reports or the param `full_history` ask.")
+    def build_models(params=None, triggering_asset_events=None) -> None:
         from ingest.pipeline import build_models as build
 
         with no_retry_on_bad_data():
-            build(settings=warehouse_settings())
+            build(settings=warehouse_settings(),
+                  full_history=is_full_history_run(params, triggering_asset_events))
 
     @task(doc_md="GX suites; a failed `fail`-severity check fails the run without retry.")
     def validate_warehouse(run_id=None) -> dict:

@@ -89,17 +89,23 @@ def run(
     rebuild: Annotated[bool, typer.Option(
         "--rebuild", help="Publish a new release even when nothing new was loaded (e.g. after "
                           "changing the dbt models or seeds).")] = False,
+    full_history: Annotated[bool, typer.Option(
+        "--full-history", help="Run dbt's full-history tests over whole tables with --month "
+                               "(a run of everything landed, or of --year, always does).")] = False,
 ) -> None:
     """Run the real Airflow DAGs: load reports and exports, dbt build, GX gate, publish.
 
     A run that loads nothing new publishes no new release (the current one stays);
-    --rebuild publishes anyway.
+    --rebuild publishes anyway. A run of --month(s) alone is a month's build (dbt tests
+    the rows it wrote); a run of everything landed, of --year (the yearly run) or with
+    --full-history tests the whole history.
     """
     from ingest.orchestrate import (
         OrchestrationError,
         PeriodError,
         airflow_env,
         check_periods,
+        full_history_wanted,
         landed_periods,
         plan_runs,
         prepare_airflow,
@@ -119,7 +125,8 @@ def run(
     log_file = Path(env["AIRFLOW_HOME"]) / "cchc-run.log"
     releases_before = {r.release_id for r in list_releases(settings)}
     try:
-        runs = plan_runs(year or landed_years, month or landed_months, rebuild=rebuild)
+        runs = plan_runs(year or landed_years, month or landed_months, rebuild=rebuild,
+                         full_history=full_history_wanted(year or [], month or [], asked=full_history))
         with err.status("initialising the Airflow metadata database…"):
             prepare_airflow(env, log_file)
         with err.status(f"running {len(runs)} DAG runs (Airflow log: {log_file})…"):

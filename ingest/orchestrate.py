@@ -134,16 +134,27 @@ def _next_month(month: str) -> date:
     return date(year + number // 12, number % 12 + 1, 1)
 
 
-def plan_runs(years: list[int], months: list[str], *, rebuild: bool = False) -> list[DagRun]:
+def full_history_wanted(years: list[int], months: list[str], *, asked: bool) -> bool:
+    """The --year and --month given: a run of everything landed (neither), of --year (the
+    yearly run, as new reports trigger it in Airflow) or with --full-history (`asked`)
+    tests the whole history; --month alone is a month's build."""
+    return asked or bool(years) or not months
+
+
+def plan_runs(years: list[int], months: list[str], *, rebuild: bool = False,
+              full_history: bool = False) -> list[DagRun]:
     """Loads in period order, then one transform/publish run after the last period
-    (`rebuild`: publish a release even if the loads add nothing new)."""
+    (`rebuild`: publish a release even if the loads add nothing new; `full_history`:
+    run dbt's full-history tests, else the transform builds and tests the months)."""
     if not years and not months:
         raise OrchestrationError("nothing landed: put reports under landing/reports/<province>/"
                                  "<year>/ and exports under landing/exports/<agency>/<yyyy-mm>/")
     runs = [DagRun("cchc_yearly_reports", date(year + 1, 1, 1), str(year)) for year in sorted(set(years))]
     runs += [DagRun("cchc_monthly_exports", _next_month(month), month) for month in sorted(set(months))]
     last = max(run.run_after for run in runs)
-    runs.append(DagRun("cchc_transform_publish", last, "publish", {"rebuild": True} if rebuild else None))
+    conf = {key: True for key, wanted in (("rebuild", rebuild), ("full_history", full_history))
+            if wanted}
+    runs.append(DagRun("cchc_transform_publish", last, "publish", conf or None))
     return runs
 
 

@@ -91,8 +91,29 @@ def load_exports_for_month(month: str, settings: Settings | None = None) -> list
     return [result.to_json() for result in results]
 
 
-def build_models(settings: Settings | None = None) -> None:
+# dbt tests that read the whole history (every raw row, or all of an incremental fact):
+# the yearly and full-refresh builds run them, a month's build does not
+# (dbt_project/README.md, "Full-history tests").
+FULL_HISTORY_TAG = "full_history"
+# dbt_project/selectors.yml: what a month's build runs.
+MONTH_BUILD_SELECTOR = "month_build"
+
+
+def dbt_build_args(*, full_history: bool) -> list[str]:
+    """`dbt build` for a full-history run (every test, over whole tables), or for a
+    month (selectors.yml): every model, the tests of what the exports feed without the
+    full-history tests, the incremental facts' tests reading only the rows this build
+    wrote (macros/test_scope.sql), no unit tests."""
+    if full_history:
+        return ["build"]
+    return ["build", "--selector", MONTH_BUILD_SELECTOR]
+
+
+def build_models(settings: Settings | None = None, *, full_history: bool = True) -> None:
     """`dbt build` (seeds, models, snapshots and their tests) on the configured target.
+
+    `full_history` false is a month's build: work in proportion to the month (see
+    dbt_build_args); the transform DAG sets it from what triggered the run.
 
     The loaders write raw into DuckDB, the system of record; for the postgres target
     the raw schema is mirrored into Postgres first, in one transaction. For the spark
@@ -101,6 +122,8 @@ def build_models(settings: Settings | None = None) -> None:
     afterwards, where the GX gate and publishing read them as on the duckdb target.
     """
     settings = settings or get_settings()
+    build = dbt_build_args(full_history=full_history)
+    log.info("dbt %s (%s)", " ".join(build), "full history" if full_history else "this month")
     if settings.dbt_target == "postgres":
         if not settings.postgres_dsn:
             raise ValueError("CCHC_DBT_TARGET=postgres needs CCHC_POSTGRES_DSN (see .env.example)")
@@ -115,14 +138,14 @@ def build_models(settings: Settings | None = None) -> None:
                                raw=settings.raw_warehouse) as con:
             exported = export_lake(con, settings.lake)
         log.info("raw lake %s: %d partitions written", settings.lake, exported.partitions_written)
-        run_dbt(["build"], settings)
+        run_dbt(build, settings)
         with warehouse.connect(settings.warehouse, config=settings.duckdb_config,
                                raw=settings.raw_warehouse) as con:
             loaded = load_spark_marts(con, settings.spark_warehouse,
                                       dbt_target_path(settings) / "manifest.json")
         log.info("marts from Spark into %s: %s", settings.warehouse, loaded)
         return
-    run_dbt(["build"], settings)
+    run_dbt(build, settings)
 
 
 def marts_settings(settings: Settings) -> Settings:

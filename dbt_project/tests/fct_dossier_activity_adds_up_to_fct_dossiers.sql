@@ -1,6 +1,7 @@
 -- Every measure of fct_dossier_activity equals the dossiers of fct_dossiers it counts:
 -- an incremental run that missed a month (or counted one twice) fails here. Returns the
--- measures that disagree.
+-- measures that disagree. Reads both whole facts: a full-history test.
+{{ config(tags=['full_history']) }}
 {%- set events = {'received': 'received_date', 'finished': 'finished_date', 'due': 'due_date'} %}
 with
 

@@ -2,7 +2,7 @@
 -- rows, that deduplicating all raw rows gives. A row here means an incremental run
 -- missed a change the loader made behind it (e.g. a dossier dropped from a re-loaded
 -- partition): run `dbt build --full-refresh -s fct_dossiers+`.
-{{ config(severity='warn') }}
+{{ config(severity='warn', tags=['full_history']) }}
 
 with
 

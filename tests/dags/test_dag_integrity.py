@@ -57,3 +57,20 @@ def test_loads_are_interval_driven_and_trigger_the_transform(dagbag: DagBag) -> 
     assert [t.task_id for t in transform.topological_sort()] == [
         "build_models", "validate_warehouse", "publish_marts"
     ]
+
+
+def test_transform_builds_the_full_history_for_reports_or_when_asked(dagbag: DagBag) -> None:
+    """New reports (the yearly run) or the param full_history make dbt test the whole
+    history; new export months alone make a month's build."""
+    import cchc_common  # the DAG folder is on sys.path once the dagbag has parsed it
+
+    transform = dagbag.dags["cchc_transform_publish"]
+    assert transform.params["full_history"] is False
+    assert "`full_history`" in transform.doc_md
+    decide = cchc_common.is_full_history_run
+    reports, exports = cchc_common.RAW_REPORTS, cchc_common.RAW_EXPORTS
+    assert decide({"full_history": False}, {exports: ["an event"]}) is False
+    assert decide({}, {}) is False and decide(None, None) is False
+    assert decide({"full_history": False}, {reports: ["an event"], exports: ["an event"]}) is True
+    assert decide({"full_history": True}, {exports: ["an event"]}) is True
+    assert decide({"rebuild": True}, {exports: ["an event"]}) is True  # models or seeds changed

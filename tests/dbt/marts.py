@@ -54,7 +54,7 @@ MORE_MART_NUMBERS = """
 """
 
 # Differ per run by design: which dbt run wrote a row, and when.
-VOLATILE_COLUMNS = {"dbt_invocation_id", "dbt_updated_at", "source_updated_at"}
+VOLATILE_COLUMNS = {"dbt_invocation_id", "dbt_updated_at", "source_updated_at", "loaded_through_at"}
 
 
 def load_sample(path: Path, months: range = range(1, 13)) -> None:

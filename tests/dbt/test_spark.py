@@ -78,7 +78,8 @@ def spark_table_fingerprint(folder: Path) -> tuple:
     row, and when, aside)."""
     with duckdb.connect() as con:
         return con.execute(
-            "select count(*), bit_xor(hash(t)) from (select * exclude (dbt_invocation_id, dbt_updated_at) "
+            "select count(*), bit_xor(hash(t)) from (select * exclude "
+            "(dbt_invocation_id, dbt_updated_at, loaded_through_at) "
             f"from read_parquet('{folder}/**/*.parquet', hive_partitioning = true)) as t").fetchone()
 
 

@@ -79,12 +79,21 @@ def expected_from_csv() -> dict:
     }
 
 
+def full_history_tests(target: Path) -> tuple[set[str], dict[str, str]]:
+    """The tests tagged full_history, and the status of those dbt's last invocation ran."""
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    tagged = {node_id for node_id, node in nodes.items() if "full_history" in node["tags"]}
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return tagged, {r["unique_id"]: r["status"] for r in results if r["unique_id"] in tagged}
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
     env = pipeline_env(tmp_path_factory.mktemp("e2e"))
     proc = subprocess.run([CCHC, "run"], env=env, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return {"env": env, "stdout": proc.stdout, "serving": Path(env["CCHC_SERVING"])}
+    return {"env": env, "stdout": proc.stdout, "serving": Path(env["CCHC_SERVING"]),
+            "full_history_tests": full_history_tests(Path(env["DBT_TARGET_PATH"]))}
 
 
 def query(pipeline: dict, sql: str) -> list[tuple]:
@@ -98,6 +107,15 @@ def test_run_prints_summary_and_where_to_query(pipeline: dict) -> None:
     # the run ends with the register's findings in words
     assert "Discrepancy register (2 findings" in out
     assert "báo cáo ghi tổng số 166, nhưng các cấp cộng lại được 165 (chênh -1)" in out
+
+
+def test_a_run_of_everything_landed_runs_the_full_history_tests(pipeline: dict) -> None:
+    """The 2020 report is loaded: a full-history build (what a month's build leaves out,
+    CI runs here), every full-history test passing or, for the warn-level one, clean."""
+    tagged, ran = pipeline["full_history_tests"]
+    assert len(tagged) >= 5
+    assert set(ran) == tagged
+    assert set(ran.values()) == {"pass"}
 
 
 def test_dossier_marts_match_the_exports(pipeline: dict) -> None:

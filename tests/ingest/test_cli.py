@@ -260,3 +260,15 @@ def test_plan_runs_passes_rebuild_to_the_transform_run_only() -> None:
         ("cchc_transform_publish", "2021-01-01", {"rebuild": True}),
     ]
     assert plan_runs([2020], [])[-1].conf is None
+
+
+def test_cchc_run_tests_the_full_history_unless_only_months_are_asked() -> None:
+    from ingest.orchestrate import full_history_wanted, plan_runs
+
+    assert full_history_wanted([], [], asked=False)             # everything landed
+    assert full_history_wanted([2020], ["2020-12"], asked=False)  # the yearly run
+    assert full_history_wanted([], ["2020-12"], asked=True)      # --full-history
+    assert not full_history_wanted([], ["2020-12"], asked=False)  # a month's build
+    assert plan_runs([2020], ["2020-12"], full_history=True)[-1].conf == {"full_history": True}
+    assert plan_runs([2020], ["2020-12"], rebuild=True, full_history=True)[-1].conf == {
+        "rebuild": True, "full_history": True}

@@ -87,7 +87,9 @@ final as (
         {%- for measure in measures %}
         cast(sum(case when {{ measure }} then 1 else 0 end) as bigint) as {{ measure }},
         {%- endfor %}
-        max(dbt_updated_at) as source_updated_at
+        max(dbt_updated_at) as source_updated_at,
+        -- the months this run rebuilt: what its scoped tests read (macros/test_scope.sql)
+        '{{ invocation_id }}' as dbt_invocation_id
     from events
     group by source_partition_month, activity_date, agency_key, agency_id, procedure_id, field_id
 

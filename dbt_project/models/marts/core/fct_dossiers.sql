@@ -8,10 +8,12 @@
     )
 }}
 -- Incremental: the loaders add raw rows file by file (one agency x month partition
--- each), so a run only re-derives the dossiers that appear in raw rows of files this
--- table has not seen yet (or, with --vars '{fct_dossiers_months: [yyyy-mm, ...]}', in
--- those partition months). Their latest state is ranked over all their raw rows, then
--- replaced by dossier_id (delete+insert on DuckDB, merge on Postgres). On Spark the
+-- each), so a run only re-derives the dossiers that appear in raw rows of files it has
+-- not read: not in load_manifest as loaded by the newest loaded_through_at here (files
+-- loaded since, and rows written behind the loader's back); or, with
+-- --vars '{fct_dossiers_months: [yyyy-mm, ...]}', in those partition months. Their
+-- latest state is ranked over all their raw rows, then replaced by dossier_id
+-- (delete+insert on DuckDB, merge on Postgres). On Spark the
 -- table is partitioned by source partition month and a run rewrites whole partitions
 -- (insert_overwrite): the months of the changed rows and the months their dossiers
 -- leave, each re-derived complete. A table built before the columns below existed is
@@ -20,13 +22,20 @@
 {%- set can_increment = false %}
 {%- if is_incremental() %}
     {%- set existing_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
-    {%- set can_increment = 'file_sha256' in existing_columns and 'dbt_invocation_id' in existing_columns %}
+    {%- set can_increment = 'loaded_through_at' in existing_columns and 'dbt_invocation_id' in existing_columns %}
 {%- endif %}
-{#- Changed raw rows: those of files this table has not seen, or of the months asked for. #}
+{#- Changed raw rows: those of files the last run had not read in the manifest (a small
+    table: no scan of this one; a reloaded or backfilled month is a newly loaded file),
+    or of the months asked for. #}
 {%- if rebuild_months %}
     {%- set changed_rows = "changed.partition_month in ('" ~ (rebuild_months | join("', '")) ~ "')" %}
 {%- else %}
-    {%- set changed_rows = 'changed.file_sha256 not in (select distinct seen.file_sha256 from ' ~ this ~ ' as seen)' %}
+    {%- set changed_rows = (
+        'changed.file_sha256 not in (select manifest.file_sha256 from '
+        ~ ref('stg_exports__load_manifest') ~ ' as manifest where manifest.loaded_at <= '
+        ~ '(select coalesce(max(seen.loaded_through_at), ' ~ "cast('1900-01-01' as timestamp))"
+        ~ ' from ' ~ this ~ ' as seen))'
+    ) %}
 {%- endif %}
 {#- Candidates: every raw row of a dossier code found in a changed row (all of them, so
     the latest state is ranked over the dossier's whole history). #}
@@ -73,6 +82,14 @@ fields as (
 
     select * from {{ ref('dim_fields') }}
     where not is_unknown
+
+),
+
+-- What this run has read: the next run re-derives files loaded after it.
+manifest_read as (
+
+    select max(loaded_at) as loaded_through_at
+    from {{ ref('stg_exports__load_manifest') }}
 
 ),
 
@@ -163,6 +180,16 @@ classified as (
 
 ),
 
+stamped as (
+
+    select
+        classified.*,
+        manifest_read.loaded_through_at
+    from classified
+    cross join manifest_read
+
+),
+
 final as (
 
     select
@@ -201,9 +228,10 @@ final as (
         file_sha256,
         source_file,
         source_row,
+        loaded_through_at,
         '{{ invocation_id }}' as dbt_invocation_id,
         {{ run_started_timestamp() }} as dbt_updated_at
-    from classified
+    from stamped
     {{ partition_filter }}
 
 )
