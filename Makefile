@@ -14,10 +14,10 @@ export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY ?= False
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 
-.PHONY: help setup system-packages run test lint docs bench up down clean
+.PHONY: help setup system-packages run test lint docs bench bench-parts up down clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
@@ -40,12 +40,16 @@ test: setup ## the whole test suite (needs PostgreSQL on 127.0.0.1:5432 for some
 
 lint: setup ## ruff on Python, sqlfluff on the dbt models
 	$(BIN)/ruff check ingest expectations dags tests
+	$(BIN)/python -c "from ingest.warehouse import connect; connect('$${TMPDIR:-/tmp}/cchc-lint.duckdb').close()"
 	CCHC_WAREHOUSE=$${TMPDIR:-/tmp}/cchc-lint.duckdb DBT_TARGET_PATH=$${TMPDIR:-/tmp}/cchc-lint-target DBT_LOG_PATH=$${TMPDIR:-/tmp}/cchc-lint-logs $(BIN)/sqlfluff lint dbt_project/models
 
 docs: setup ## build the dbt docs; show where they and the GX Data Docs are (serve: cchc docs --serve)
 	$(BIN)/cchc docs
 
-bench: setup ## benchmarks under bench/ (results in bench/results/, see bench/README.md)
+bench: setup ## the whole path at 10M dossiers against its baselines (bench/results/pipeline.md)
+	$(BIN)/python bench/bench_pipeline.py
+
+bench-parts: setup ## the other benchmarks under bench/ (one part each, see bench/README.md)
 	$(BIN)/python bench/bench_load_exports.py
 	$(BIN)/python bench/bench_generate.py
 	$(BIN)/python bench/bench_gate.py

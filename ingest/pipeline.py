@@ -99,17 +99,21 @@ FULL_HISTORY_TAG = "full_history"
 MONTH_BUILD_SELECTOR = "month_build"
 
 
-def dbt_build_args(*, full_history: bool) -> list[str]:
+def dbt_build_args(*, full_history: bool, full_refresh: bool = False) -> list[str]:
     """`dbt build` for a full-history run (every test, over whole tables), or for a
     month (selectors.yml): every model, the tests of what the exports feed without the
     full-history tests, the incremental facts' tests reading only the rows this build
-    wrote (macros/test_scope.sql), no unit tests."""
+    wrote (macros/test_scope.sql), no unit tests. `full_refresh`: the incremental facts
+    rebuilt from all of raw (always with the full-history tests)."""
+    if full_refresh:
+        return ["build", "--full-refresh"]
     if full_history:
         return ["build"]
     return ["build", "--selector", MONTH_BUILD_SELECTOR]
 
 
-def build_models(settings: Settings | None = None, *, full_history: bool = True) -> None:
+def build_models(settings: Settings | None = None, *, full_history: bool = True,
+                 full_refresh: bool = False) -> None:
     """`dbt build` (seeds, models, snapshots and their tests) on the configured target.
 
     `full_history` false is a month's build: work in proportion to the month (see
@@ -122,7 +126,7 @@ def build_models(settings: Settings | None = None, *, full_history: bool = True)
     afterwards, where the GX gate and publishing read them as on the duckdb target.
     """
     settings = settings or get_settings()
-    build = dbt_build_args(full_history=full_history)
+    build = dbt_build_args(full_history=full_history, full_refresh=full_refresh)
     log.info("dbt %s (%s)", " ".join(build), "full history" if full_history else "this month")
     if settings.dbt_target == "postgres":
         if not settings.postgres_dsn:
