@@ -121,7 +121,6 @@ def run(
         check_periods,
         landed_periods,
         plan_runs,
-        prepare_airflow,
         run_dags,
     )
     from ingest.publish import list_releases, nothing_new
@@ -139,8 +138,7 @@ def run(
     releases_before = {r.release_id for r in list_releases(settings)}
     try:
         runs = plan_runs(year or landed_years, month or landed_months, rebuild=rebuild)
-        with err.status("initialising the Airflow metadata database…"):
-            prepare_airflow(env, log_file)
+        # The runner migrates Airflow's metadata DB and sets the writer pool first.
         with err.status(f"running {len(runs)} DAG runs (Airflow log: {log_file})…"):
             # Iterate the runner itself (not zip): its exit status is checked after the last run.
             for index, done in enumerate(run_dags(runs, env, log_file), 1):
