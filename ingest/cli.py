@@ -10,15 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ingest.settings import Settings
 
-# Start-up is kept light (`cchc extract-report` runs in well under a second): the
-# commands import what they need, and no Airflow, GX, dbt, pandas or pydantic-settings
-# is imported at module level (tests/ingest/test_cli.py checks it).
+# Start-up is kept light (`cchc sql -c` and `cchc extract-report` start in well under a
+# second): the commands import what they need; no Airflow, GX, dbt, pandas, DuckDB,
+# pydantic-settings or rich console is imported at module level, and `cchc sql` reads its
+# one setting without pydantic-settings (tests/ingest/test_cli.py checks it).
 
 
 def get_settings() -> Settings:
@@ -29,9 +30,27 @@ def get_settings() -> Settings:
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="CCHC warehouse: load reports and exports, build, check, publish, query.")
-err = Console(stderr=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: output that needs none (JSON lines, CSV) does not
+    pay for importing it."""
+
+    def __init__(self, **options: object) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> object:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+err = _LazyConsole(stderr=True)
 # Piped output (files, other programs) gets wide tables instead of 80-column wrapping.
-out = Console(width=None if sys.stdout.isatty() else 200)
+out = _LazyConsole(width=None if sys.stdout.isatty() else 200)
 
 
 class ReportFormat(StrEnum):
@@ -108,7 +127,6 @@ def run(
         full_history_wanted,
         landed_periods,
         plan_runs,
-        prepare_airflow,
         run_dags,
     )
     from ingest.publish import list_releases, nothing_new
@@ -127,8 +145,7 @@ def run(
     try:
         runs = plan_runs(year or landed_years, month or landed_months, rebuild=rebuild,
                          full_history=full_history_wanted(year or [], month or [], asked=full_history))
-        with err.status("initialising the Airflow metadata database…"):
-            prepare_airflow(env, log_file)
+        # The runner migrates Airflow's metadata DB and sets the writer pool first.
         with err.status(f"running {len(runs)} DAG runs (Airflow log: {log_file})…"):
             # Iterate the runner itself (not zip): its exit status is checked after the last run.
             for index, done in enumerate(run_dags(runs, env, log_file), 1):
@@ -149,6 +166,8 @@ def run(
 
 
 def _print_release_summary(serving: Path) -> None:
+    from rich.table import Table
+
     from ingest.publish import read_release
 
     release = read_release(serving)
@@ -201,6 +220,8 @@ def extract_report(
         for figure in extraction.figures:
             sys.stdout.write(json.dumps(figure.to_json(), ensure_ascii=False) + "\n")
         return
+    from rich.table import Table
+
     table = Table(title=f"{path.name}: {len(extraction.figures)} figures")
     for column in ("metric", "value", "unit", "qualifiers", "denominator", "line"):
         table.add_column(column)
@@ -240,6 +261,8 @@ def check_report(
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, default=str) + "\n")
     else:
+        from rich.table import Table
+
         table = Table(title=f"{path.name}")
         for column in ("rule", "severity", "success", "observed"):
             table.add_column(column)
@@ -350,11 +373,10 @@ def sql(
 ) -> None:
     """Query the published marts (read-only serving copy): a shell, statements piped on
     stdin, or one statement with -c. Never takes the writer's lock."""
-    from ingest.serving import open_serving, run_statement, shell
+    from ingest.serving import open_serving, run_statement, serving_path, shell
 
-    serving = get_settings().serving
     try:
-        con = open_serving(serving)
+        con = open_serving(serving_path())
     except FileNotFoundError as exc:
         _fail(str(exc))
     with con:
@@ -381,6 +403,8 @@ def releases(
         return
     if not kept:
         _fail("no releases yet: run `cchc run` first")
+    from rich.table import Table
+
     table = Table(title="Releases (cchc rollback [RELEASE_ID] makes one current)")
     for column in ("", "release", "published (UTC)", "dbt invocation", "checks p/f/w", "source files"):
         table.add_column(column)

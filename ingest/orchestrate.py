@@ -159,16 +159,19 @@ def plan_runs(years: list[int], months: list[str], *, rebuild: bool = False,
 
 
 def prepare_airflow(env: dict[str, str], log_file: Path) -> None:
-    """Create or upgrade the metadata DB (SQLite unless SQL_ALCHEMY_CONN says otherwise)."""
+    """Create or upgrade the metadata DB (SQLite unless SQL_ALCHEMY_CONN says otherwise)
+    and the writer pool, for a scheduler to run on (`cchc run`'s runner does the same itself)."""
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     _airflow(["db", "migrate"], env, log_file)
     _airflow(["pools", "set", WRITER_POOL, "1", "single DuckDB writer"], env, log_file)
 
 
 def run_dags(runs: list[DagRun], env: dict[str, str], log_file: Path) -> Iterator[dict]:
-    """Run the plan in one Airflow process (dags/local_runner.py); yield each finished run."""
+    """Run the plan in one Airflow process (dags/local_runner.py: it first migrates the
+    metadata DB and sets the writer pool); yield each finished run."""
     plan = json.dumps([{"dag_id": r.dag_id, "run_after": r.run_after.isoformat(), "conf": r.conf}
                        for r in runs])
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     log_offset = log_file.stat().st_size if log_file.exists() else 0
     runner = Path(env["AIRFLOW__CORE__DAGS_FOLDER"]) / "local_runner.py"
     proc = subprocess.Popen(

@@ -5,13 +5,32 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-from rich.console import Console
-from rich.table import Table
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def serving_path(env_file: Path = REPO_ROOT / ".env") -> Path:
+    """`Settings().serving` (CCHC_SERVING from the environment, else `.env`, else the
+    default) without importing pydantic-settings, which alone costs `cchc sql -c` a
+    third of its start-up. tests/ingest/test_cli.py keeps the two in agreement."""
+    from dotenv import dotenv_values
+
+    # pydantic-settings matches variable names case-insensitively; the environment wins.
+    for source in (os.environ, dotenv_values(env_file) if env_file.is_file() else {}):
+        for name, value in source.items():
+            if name.upper() == "CCHC_SERVING" and value is not None:
+                return Path(value)
+    return REPO_ROOT / "warehouse" / "serving" / "cchc.duckdb"
 
 
 def open_serving(path: Path) -> duckdb.DuckDBPyConnection:
@@ -36,6 +55,9 @@ def run_statement(con: duckdb.DuckDBPyConnection, statement: str, fmt: str = "ta
         writer.writerow(columns)
         writer.writerows(rows)
         return buffer.getvalue()
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(*columns)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,6 +95,53 @@ def pipeline_env(tmp: Path, **overrides: str) -> dict[str, str]:
     env.pop("CCHC_POSTGRES_DSN", None)
     env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
     return {**env, **overrides}
+
+
+CCHC = str(Path(sys.executable).parent / "cchc")
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The repo's whole sample through `cchc run` (the real DAGs), once per test run:
+    {"env", "stdout", "stderr", "serving"}. Shared: read it, never write it; a test that
+    changes the warehouse or its files works on `copy_build(sample_build, tmp_path)`."""
+    env = pipeline_env(tmp_path_factory.mktemp("sample_build"))
+    proc = subprocess.run([CCHC, "run"], env=env, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return {"env": env, "stdout": proc.stdout, "stderr": proc.stderr, "serving": Path(env["CCHC_SERVING"])}
+
+
+def copy_build(build: dict, tmp: Path) -> dict:
+    """A private copy of a `cchc run` build under `tmp` (warehouse, serving releases, GX
+    project, dbt artifacts) with a fresh Airflow home: a test may run `cchc` on it, or
+    change it, without disturbing the shared build. Copying is seconds; a build, minutes."""
+    env = pipeline_env(tmp)
+    shutil.copytree(build["env"]["DBT_TARGET_PATH"], env["DBT_TARGET_PATH"])
+    shutil.copytree(Path(build["env"]["CCHC_WAREHOUSE"]).parent, Path(env["CCHC_WAREHOUSE"]).parent)
+    return {**build, "env": env, "serving": Path(env["CCHC_SERVING"])}
+
+
+@pytest.fixture(scope="session")
+def sample_docs(sample_build: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """`cchc docs` once on a copy of the sample build (it writes the dbt target folder
+    and vendors the Data Docs' assets): {"env", "stdout", "stderr"}."""
+    build = copy_build(sample_build, tmp_path_factory.mktemp("sample_docs"))
+    proc = subprocess.run([CCHC, "docs"], env=build["env"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return {"env": build["env"], "stdout": proc.stdout, "stderr": proc.stderr}
+
+
+@pytest.fixture(scope="session")
+def scale1_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A landing folder at the 2020 report's full volume: the sample report, and exports
+    written by `cchc generate-exports --scale 1.0` (about 560,000 dossier rows), once per
+    test run. Read only."""
+    landing = tmp_path_factory.mktemp("scale1_landing")
+    shutil.copytree(SAMPLES / "reports", landing / "reports")
+    proc = subprocess.run([CCHC, "generate-exports", str(landing / "exports"), "--scale", "1.0"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return landing
 
 
 @pytest.fixture

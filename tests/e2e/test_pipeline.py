@@ -21,7 +21,7 @@ import pytest
 
 from ingest import warehouse
 from ingest.warehouse import file_sha256
-from tests.conftest import SAMPLE_REPORT, SAMPLES, pipeline_env
+from tests.conftest import SAMPLE_REPORT, SAMPLES, copy_build, pipeline_env
 from tests.dbt.baseline import BASELINES, fingerprint_differences
 
 pytestmark = pytest.mark.slow
@@ -87,13 +87,11 @@ def full_history_tests(target: Path) -> tuple[set[str], dict[str, str]]:
     return tagged, {r["unique_id"]: r["status"] for r in results if r["unique_id"] in tagged}
 
 
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    env = pipeline_env(tmp_path_factory.mktemp("e2e"))
-    proc = subprocess.run([CCHC, "run"], env=env, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return {"env": env, "stdout": proc.stdout, "serving": Path(env["CCHC_SERVING"]),
-            "full_history_tests": full_history_tests(Path(env["DBT_TARGET_PATH"]))}
+@pytest.fixture
+def pipeline(sample_build: dict) -> dict:
+    """The session's `cchc run` of the whole sample (tests/conftest.py): read only."""
+    return {**sample_build,
+            "full_history_tests": full_history_tests(Path(sample_build["env"]["DBT_TARGET_PATH"]))}
 
 
 def query(pipeline: dict, sql: str) -> list[tuple]:
@@ -330,14 +328,12 @@ def test_readme_analyst_queries_and_bi_uri_work_read_only(pipeline: dict) -> Non
     engine.dispose()
 
 
-def test_docs_builds_the_dbt_site_beside_the_gx_data_docs(pipeline: dict) -> None:
-    proc = subprocess.run([CCHC, "docs"], env=pipeline["env"], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    target = Path(pipeline["env"]["DBT_TARGET_PATH"])
+def test_docs_builds_the_dbt_site_beside_the_gx_data_docs(sample_docs: dict) -> None:
+    target = Path(sample_docs["env"]["DBT_TARGET_PATH"])
     assert (target / "index.html").exists()
     catalog = json.loads((target / "catalog.json").read_text())
     assert "model.cchc.fct_dossiers" in catalog["nodes"]
-    assert "not built yet" not in proc.stdout
+    assert "not built yet" not in sample_docs["stdout"]
 
 
 def mart_fingerprint(serving: Path) -> dict[str, tuple]:
@@ -360,7 +356,8 @@ def releases(pipeline: dict) -> list[dict]:
                                      capture_output=True, text=True, check=True).stdout)
 
 
-def test_rerun_gives_the_same_marts(pipeline: dict) -> None:
+def test_rerun_gives_the_same_marts(pipeline: dict, tmp_path: Path) -> None:
+    pipeline = copy_build(pipeline, tmp_path)  # it runs `cchc run` again
     before = mart_fingerprint(pipeline["serving"])
     kept = releases(pipeline)
     proc = subprocess.run([CCHC, "run"], env=pipeline["env"], capture_output=True, text=True, timeout=1200)
@@ -374,7 +371,8 @@ def test_rerun_gives_the_same_marts(pipeline: dict) -> None:
     assert manifest_files == (expected_from_csv()["dossiers"],)
 
 
-def test_rebuild_publishes_a_new_release_without_new_data(pipeline: dict) -> None:
+def test_rebuild_publishes_a_new_release_without_new_data(pipeline: dict, tmp_path: Path) -> None:
+    pipeline = copy_build(pipeline, tmp_path)  # it runs `cchc run` again
     before = releases(pipeline)
     proc = subprocess.run([CCHC, "run", "--month", "2020-01", "--rebuild"],
                           env=pipeline["env"], capture_output=True, text=True, timeout=1200)
@@ -405,9 +403,10 @@ def test_a_changed_mart_value_is_a_difference(pipeline: dict, tmp_path: Path) ->
     assert any(line.startswith("mart rpt_agency_monthly_performance") for line in found), found
 
 
-def test_failed_gate_blocks_publishing(pipeline: dict) -> None:
+def test_failed_gate_blocks_publishing(pipeline: dict, tmp_path: Path) -> None:
     """A dossier due before it was received slips into raw behind the loader's back: the
     GX gate must fail the transform run and leave the published release as it was."""
+    pipeline = copy_build(pipeline, tmp_path)  # it writes raw, then runs `cchc run`
     (release_before,) = query(pipeline, "select release_id from meta.release")[0]
     with warehouse.connect(pipeline["env"]["CCHC_WAREHOUSE"]) as con:
         con.execute("""

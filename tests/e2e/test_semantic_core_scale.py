@@ -5,27 +5,21 @@ numbers, but for the differences tests/dbt/baseline.py lists."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, pipeline_env
+from tests.conftest import pipeline_env
 from tests.dbt.baseline import BASELINES, fingerprint_differences
 
 pytestmark = pytest.mark.slow
 CCHC = str(Path(sys.executable).parent / "cchc")
 
 
-def test_full_scale_release_is_the_one_recorded(tmp_path: Path) -> None:
-    landing = tmp_path / "landing"
-    shutil.copytree(SAMPLES / "reports", landing / "reports")
-    generate = subprocess.run([CCHC, "generate-exports", str(landing / "exports"), "--scale", "1.0"],
-                              capture_output=True, text=True, timeout=900)
-    assert generate.returncode == 0, generate.stderr[-3000:]
-    env = pipeline_env(tmp_path, CCHC_LANDING=str(landing))
+def test_full_scale_release_is_the_one_recorded(tmp_path: Path, scale1_landing: Path) -> None:
+    env = pipeline_env(tmp_path, CCHC_LANDING=str(scale1_landing))
     run = subprocess.run([CCHC, "run"], env=env, capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     recorded = json.loads((BASELINES / "release_baseline_scale1.json").read_text())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,55 @@ def test_extract_report_imports_no_airflow_gx_dbt_or_pandas(entry: list[str]) ->
     assert "ingest.reports.extract" in imported
     heavy = sorted(name for name in imported if name.split(".")[0] in HEAVY_PACKAGES)
     assert not heavy, f"imported on the extract-report path: {heavy[:20]}"
+
+
+def imported_modules(*args: str, env: dict | None = None) -> set[str]:
+    """Every module `python -X importtime -m ingest.cli ARGS` imported (structural, not timed)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "ingest.cli", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {line.rpartition("|")[2].strip() for line in proc.stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_help_and_sql_import_only_what_they_use(tmp_path: Path) -> None:
+    """`cchc --help` imports no DuckDB and no settings; `cchc sql -c` imports DuckDB but not
+    pydantic-settings (its one setting is read without it), and rich's console only for a
+    table: these are most of a start-up that the query itself does not need."""
+    settings = Settings(warehouse=tmp_path / "w.duckdb", serving=tmp_path / "serving" / "s.duckdb")
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.dim_agencies as select 1 as id")
+    publish_release(settings, release_id="r1")
+    env = {**os.environ, "CCHC_SERVING": str(settings.serving)}
+    heavy = HEAVY_PACKAGES | {"pydantic_settings"}
+
+    help_imports = imported_modules("--help", env=env)
+    assert "typer" in help_imports
+    assert not {name for name in help_imports if name.split(".")[0] in heavy | {"duckdb"}}
+    as_json = imported_modules("sql", "-c", "select count(*) from marts.dim_agencies", "--format", "json",
+                               env=env)
+    assert {"duckdb", "ingest.serving"} <= as_json
+    assert not {name for name in as_json if name.split(".")[0] in heavy or name == "rich.console"}
+    as_table = imported_modules("sql", "-c", "select count(*) from marts.dim_agencies", env=env)
+    assert "rich.table" in as_table
+    assert not {name for name in as_table if name.split(".")[0] in heavy}
+
+
+def test_sql_finds_the_serving_copy_where_settings_do(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cchc sql` reads CCHC_SERVING without pydantic-settings: the same answer as
+    `Settings().serving` from the default, from `.env` and from the environment."""
+    from ingest.serving import serving_path
+
+    monkeypatch.delenv("CCHC_SERVING", raising=False)
+    no_file = tmp_path / "absent.env"
+    assert serving_path(no_file) == Settings(_env_file=None).serving
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("CCHC_WAREHOUSE=/elsewhere/w.duckdb\ncchc_serving=/from/dotenv/s.duckdb\n")
+    assert serving_path(dotenv) == Settings(_env_file=dotenv).serving == Path("/from/dotenv/s.duckdb")
+    monkeypatch.setenv("CCHC_SERVING", "/from/environment/s.duckdb")
+    assert serving_path(dotenv) == Settings(_env_file=dotenv).serving == Path("/from/environment/s.duckdb")
 
 
 def test_report_commands_pass_province_and_year_through(monkeypatch: pytest.MonkeyPatch) -> None:

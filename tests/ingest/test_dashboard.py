@@ -2,9 +2,9 @@
 in Vietnamese by default and in English with `--lang en`, every chart on the reporting
 year, no legend under the toolbar.
 
-The release is built from the repo's sample with the pipeline's own steps (load the
-reports and exports, `dbt build`, the GX gate, publish), the way the Airflow tasks call
-them. Expected numbers are re-aggregated here from the marts' numerators and
+The release is the repo's sample through `cchc run` (the real DAGs: load the reports and
+exports, `dbt build`, the GX gate, publish), built once per test run (tests/conftest.py).
+Expected numbers are re-aggregated here from the marts' numerators and
 denominators, independently of the dashboard's SQL.
 """
 
@@ -26,19 +26,9 @@ import pytest
 from ingest.dashboard import DashboardError, build_dashboard
 from ingest.dashboard.labels import LABELS, LANGS, PLOTLY_VI, Labels
 from ingest.dashboard.queries import Period, covered_period, focus_year
-from ingest.orchestrate import landed_periods
-from ingest.pipeline import (
-    build_models,
-    load_exports_for_month,
-    load_reports_for_year,
-    publish_marts,
-    validate_warehouse,
-)
-from ingest.settings import Settings
-from tests.conftest import SAMPLES, _in_ci
+from tests.conftest import _in_ci
 
 CHROMIUM = Path("/usr/bin/chromium")
-RELEASE_ID = "test__dashboard-release"
 CHARTS = ("months", "levels", "agencies", "districts", "decision-766", "procedures", "report-vs-exports")
 CCHC = str(Path(sys.executable).parent / "cchc")
 VI = Labels("vi")
@@ -56,28 +46,9 @@ def require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def serving(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A published serving copy of the sample, built by the pipeline's steps."""
-    tmp = tmp_path_factory.mktemp("dashboard")
-    settings = Settings(
-        warehouse=tmp / "warehouse" / "cchc.duckdb",
-        serving=tmp / "warehouse" / "serving" / "cchc.duckdb",
-        landing=SAMPLES,
-        postgres_dsn=None,
-        dbt_target="duckdb",
-    )
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("DBT_TARGET_PATH", str(tmp / "dbt_target"))
-        env.setenv("DBT_LOG_PATH", str(tmp / "dbt_logs"))
-        years, months = landed_periods(settings)
-        for year in years:
-            load_reports_for_year(year, settings)
-        for month in months:
-            load_exports_for_month(month, settings)
-        build_models(settings)
-        validate_warehouse(RELEASE_ID, settings)
-        publish_marts(RELEASE_ID, settings)
-    return settings.serving
+def serving(sample_build: dict) -> Path:
+    """The published serving copy of the sample: the session's `cchc run` (tests/conftest.py)."""
+    return sample_build["serving"]
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +72,8 @@ def test_page_is_one_offline_file_with_release_and_vietnamese_names(serving: Pat
     assert page.name == "index.html"
     text = page.read_text(encoding="utf-8")
     assert re.search(r"<meta charset=[\"']?utf-8", text, re.IGNORECASE)
-    assert RELEASE_ID in text
+    (release_id,) = query(serving, "select release_id from meta.release")[0]
+    assert release_id in text
     (published_at,) = query(serving, "select published_at from meta.release")[0]
     assert f"{published_at:%d/%m/%Y %H:%M}" in text
     # plotly.js inline, nothing fetched: no external script, stylesheet or font.

@@ -1,37 +1,26 @@
 """`cchc docs` prints file:// URLs of the dbt docs and the GX Data Docs that render offline.
 
-The sample is loaded with `cchc run` (one report year, one export month), then each URL that
-`cchc docs` prints is opened in headless Chromium with every non-file request refused: the
-page must ask for nothing from the network and show the project's own content (models in the
-dbt docs, the suites' validation results in the Data Docs).
+The sample is built once per test run (`cchc run`, then `cchc docs`: tests/conftest.py),
+then each URL that `cchc docs` prints is opened in headless Chromium with every non-file
+request refused: the page must ask for nothing from the network and show the project's
+own content (models in the dbt docs, the suites' validation results in the Data Docs).
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import pipeline_env
 from tests.ingest.test_dashboard import CHROMIUM, require_chromium
-
-CCHC = str(Path(sys.executable).parent / "cchc")
 
 
 @pytest.fixture(scope="module")
-def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """What `cchc docs` prints, by site, after `cchc run` on part of the sample."""
-    env = pipeline_env(tmp_path_factory.mktemp("docs"))
-    run = subprocess.run([CCHC, "run", "--year", "2020", "--month", "2020-03"], env=env,
-                         capture_output=True, text=True, timeout=1200)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    docs = subprocess.run([CCHC, "docs"], env=env, capture_output=True, text=True, timeout=600)
-    assert docs.returncode == 0, docs.stdout[-3000:] + docs.stderr[-3000:]
-    assert "network" not in docs.stderr, docs.stderr
-    return dict(re.findall(r"^(dbt|gx)\s+(\S+)\s*$", docs.stdout, re.MULTILINE))
+def printed(sample_docs: dict) -> dict[str, str]:
+    """What `cchc docs` prints, by site, after `cchc run` on the sample (tests/conftest.py)."""
+    assert "network" not in sample_docs["stderr"], sample_docs["stderr"]
+    return dict(re.findall(r"^(dbt|gx)\s+(\S+)\s*$", sample_docs["stdout"], re.MULTILINE))
 
 
 def render_offline(url: str, ready: str) -> dict[str, object]:

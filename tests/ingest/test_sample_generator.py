@@ -50,9 +50,9 @@ def _pct(part: int, whole: int) -> float:
     return round(100 * part / whole, 2)
 
 
-def test_full_year_at_scale_1_equals_the_report(tmp_path: Path) -> None:
-    generate_exports(tmp_path, scale=1.0)
-    figures = year_figures(tmp_path)
+def test_full_year_at_scale_1_equals_the_report(scale1_landing: Path) -> None:
+    exports = scale1_landing / "exports"  # `cchc generate-exports --scale 1.0`, once per test run
+    figures = year_figures(exports)
     total = figures["all"]
     assert {k: total[k] for k in REPORT} == REPORT
     assert _pct(total["resolved"] - total["late"], total["resolved"]) == 98.00
@@ -66,7 +66,7 @@ def test_full_year_at_scale_1_equals_the_report(tmp_path: Path) -> None:
              for code in ("000.00.32.H34", "000.00.34.H34", "000.00.31.H34", "000.00.03.H34")}
     assert rates == {"000.00.32.H34": 22.03, "000.00.34.H34": 22.0, "000.00.31.H34": 12.44,
                      "000.00.03.H34": 7.05}
-    manifest = json.loads((tmp_path / manifest_name(2020)).read_text(encoding="utf-8"))
+    manifest = json.loads((exports / manifest_name(2020)).read_text(encoding="utf-8"))
     assert sum(f["rows"] for f in manifest["files"].values()) == REPORT["received"]
 
 
