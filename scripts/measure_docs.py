@@ -43,17 +43,24 @@ def _git_commit() -> str:
     return proc.stdout.strip() or "unknown"
 
 
+def throwaway_env(root: Path) -> dict[str, str]:
+    """The environment of a `cchc run` of the committed sample from nothing: warehouse,
+    Airflow home and dbt artifacts under `root`, no Postgres."""
+    env = {**os.environ,
+           "CCHC_WAREHOUSE": str(root / "warehouse" / "cchc.duckdb"),
+           "CCHC_SERVING": str(root / "warehouse" / "serving" / "cchc.duckdb"),
+           "AIRFLOW_HOME": str(root / "airflow"),
+           "DBT_TARGET_PATH": str(root / "dbt_target"), "DBT_LOG_PATH": str(root / "dbt_logs")}
+    for unset in ("CCHC_POSTGRES_DSN", "CCHC_LANDING", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
+        env.pop(unset, None)
+    return env
+
+
 def measure() -> dict:
     cchc = str(Path(sys.executable).parent / "cchc")
     with tempfile.TemporaryDirectory(prefix="cchc-measure-") as tmp:
         root = Path(tmp)
-        env = {**os.environ,
-               "CCHC_WAREHOUSE": str(root / "warehouse" / "cchc.duckdb"),
-               "CCHC_SERVING": str(root / "warehouse" / "serving" / "cchc.duckdb"),
-               "AIRFLOW_HOME": str(root / "airflow"),
-               "DBT_TARGET_PATH": str(root / "dbt_target"), "DBT_LOG_PATH": str(root / "dbt_logs")}
-        for unset in ("CCHC_POSTGRES_DSN", "CCHC_LANDING", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
-            env.pop(unset, None)
+        env = throwaway_env(root)
         print("running `cchc run` from an empty warehouse (about 1-2 minutes)…", file=sys.stderr)
         started = time.perf_counter()
         proc = subprocess.run([cchc, "run"], env=env, capture_output=True, text=True)

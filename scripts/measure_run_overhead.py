@@ -12,7 +12,6 @@ bookkeeping, the CLI), with each DAG run's time as the runner reports it beside 
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
@@ -20,6 +19,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure_docs import throwaway_env  # noqa: E402 (a sibling script, not a package)
 
 DAG_LINE = re.compile(r"\[(\d+)/(\d+)\] (?P<dag>\S+) (?P<period>\S+) "
                       r"\((?P<state>\w+), (?P<seconds>[\d.]+)s\)")
@@ -29,13 +31,7 @@ def main(args: list[str]) -> int:
     cchc = str(Path(sys.executable).parent / "cchc")
     with tempfile.TemporaryDirectory(prefix="cchc-overhead-") as tmp:
         root = Path(tmp)
-        env = {**os.environ,
-               "CCHC_WAREHOUSE": str(root / "warehouse" / "cchc.duckdb"),
-               "CCHC_SERVING": str(root / "warehouse" / "serving" / "cchc.duckdb"),
-               "AIRFLOW_HOME": str(root / "airflow"),
-               "DBT_TARGET_PATH": str(root / "dbt_target"), "DBT_LOG_PATH": str(root / "dbt_logs")}
-        for unset in ("CCHC_POSTGRES_DSN", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
-            env.pop(unset, None)
+        env = throwaway_env(root)
         started = time.perf_counter()
         proc = subprocess.run([cchc, "run", *args], env=env, capture_output=True, text=True)
         wall = time.perf_counter() - started
