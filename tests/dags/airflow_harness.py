@@ -133,6 +133,7 @@ class DagTestProcess:
         """One `dag.test()` as `spec` says: {"state", "run_id", "output"} (this run's log)."""
         for key in ("AIRFLOW_HOME", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
             assert env.get(key) == self.env.get(key), f"{key} differs from the process's"
+        assert self.proc.poll() is None, f"the Airflow process exited; its log: {self.log_file}"
         offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         self.proc.stdin.write(json.dumps({"env": env, "spec": spec}) + "\n")
         self.proc.stdin.flush()
