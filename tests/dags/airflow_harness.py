@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -111,59 +113,61 @@ def webhook_receiver(status: int = 200) -> Iterator[tuple[str, list[dict]]]:
         thread.join(timeout=5)
 
 
-# A `dag.test()` driver run as `python -c` in a subprocess, so each test gets its own
-# Airflow configuration (AIRFLOW_HOME, metadata DB) whatever the pytest process imported.
-DAG_TEST_SCRIPT = r"""
-import json, os, subprocess, sys
-from datetime import timedelta
-from pathlib import Path
+DRIVER = Path(__file__).with_name("dag_test_driver.py")
 
-import pendulum
-from airflow.dag_processing.dagbag import BundleDagBag
 
-spec = json.loads(sys.argv[1])
-dags = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
-bag = BundleDagBag(dag_folder=str(dags), bundle_path=dags)
-assert not bag.import_errors, bag.import_errors
-dag = bag.dags[spec["dag_id"]]
-holder = None
-if spec.get("fast_retries"):
-    for task in dag.tasks:  # same policy, shorter waits
-        task.retry_delay = timedelta(seconds=1)
-        task.retry_exponential_backoff = False
-if spec.get("lock_warehouse"):
-    # Another process holds the DuckDB file read-write, as an analyst's session would.
-    os.makedirs(os.path.dirname(os.environ["CCHC_WAREHOUSE"]), exist_ok=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); "
-         "sys.stdin.read()", os.environ["CCHC_WAREHOUSE"]],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "locked"
+class DagTestProcess:
+    """`dag.test()` runs in one Airflow process (tests/dags/dag_test_driver.py), each with
+    its own environment on the process's Airflow home: the pytest process never imports
+    Airflow's configuration, and several runs pay Airflow's start-up once. `migrate`:
+    create or upgrade the metadata DB first, as `airflow db migrate` does."""
 
-    def release(context):  # the lock goes away between the first and the second try
-        holder.stdin.close()
-        holder.wait(timeout=30)
+    def __init__(self, env: dict[str, str], log_file: Path, migrate: bool = False) -> None:
+        self.env, self.log_file = env, log_file
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(DRIVER), str(log_file), *(["--migrate"] if migrate else [])],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
-    for task in dag.tasks:
-        task.on_retry_callback = [release]
-try:
-    dag_run = dag.test(logical_date=pendulum.parse(spec["logical_date"]),
-                       use_executor=spec.get("use_executor", False), run_conf=spec.get("run_conf"),
-                       mark_success_pattern=spec.get("mark_success_pattern"))
-finally:
-    if holder and holder.poll() is None:
-        holder.kill()
-print("RESULT " + json.dumps({"state": str(dag_run.state), "run_id": dag_run.run_id}), flush=True)
-"""
+    def test(self, env: dict[str, str], timeout: float = 240, **spec) -> dict:
+        """One `dag.test()` as `spec` says: {"state", "run_id", "output"} (this run's log)."""
+        for key in ("AIRFLOW_HOME", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
+            assert env.get(key) == self.env.get(key), f"{key} differs from the process's"
+        assert self.proc.poll() is None, f"the Airflow process exited; its log: {self.log_file}"
+        offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+        self.proc.stdin.write(json.dumps({"env": env, "spec": spec}) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        with open(self.log_file, encoding="utf-8", errors="replace") as log:
+            log.seek(offset)
+            output = log.read()
+        if not ready:
+            self.proc.kill()
+        result = json.loads(line) if line else {"error": f"no result within {timeout:.0f} s"}
+        assert "error" not in result, output[-6000:] + result["error"]
+        return {**result, "output": output}
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> DagTestProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def dag_test(env: dict[str, str], timeout: float = 240, **spec) -> dict:
-    proc = subprocess.run([sys.executable, "-c", DAG_TEST_SCRIPT, json.dumps(spec)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    results = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert proc.returncode == 0 and results, proc.stdout[-3000:] + proc.stderr[-6000:]
-    return {**json.loads(results[-1][7:]), "output": proc.stdout + proc.stderr}
+    """One `dag.test()` in its own Airflow process (see DagTestProcess)."""
+    log_file = Path(env["AIRFLOW_HOME"]) / f"dag-test-{uuid.uuid4().hex[:8]}.log"
+    with DagTestProcess(env, log_file) as process:
+        return process.test(env, timeout, **spec)
 
 
 class Services:

@@ -106,7 +106,7 @@ def test_a_complete_extraction_still_loads(tmp_path: Path, monkeypatch) -> None:
 def test_a_real_run_takes_the_province_from_the_param(tmp_path: Path) -> None:
     """`dag.test()` with and without the param, on a report that names no province,
     landed under a folder that is not one (reports/inbox/2020/)."""
-    from tests.dags.airflow_harness import airflow_env, dag_test, run_airflow
+    from tests.dags.airflow_harness import DagTestProcess, airflow_env
 
     home = tmp_path / "airflow"
     landing = tmp_path / "landing"
@@ -115,14 +115,14 @@ def test_a_real_run_takes_the_province_from_the_param(tmp_path: Path) -> None:
     report.write_text("Báo cáo công tác cải cách hành chính năm 2020\n\nTrong năm 2020, đã tiếp "
                       "nhận 12.345 hồ sơ, giải quyết đúng hạn 12.000 hồ sơ.\n", encoding="utf-8")
     env = airflow_env(tmp_path, landing, AIRFLOW_HOME=str(home))
-    run_airflow(["db", "migrate"], env)
 
-    failed = dag_test(env, dag_id="cchc_yearly_reports", logical_date="2021-01-01")
-    assert failed["state"] == "failed"
-    assert "cannot load: no province" in failed["output"] and "param province" in failed["output"]
+    with DagTestProcess(env, home / "dag-test.log", migrate=True) as airflow:
+        failed = airflow.test(env, dag_id="cchc_yearly_reports", logical_date="2021-01-01")
+        assert failed["state"] == "failed"
+        assert "cannot load: no province" in failed["output"] and "param province" in failed["output"]
 
-    loaded = dag_test(env, dag_id="cchc_yearly_reports", logical_date="2021-01-01",
-                      run_conf={"province": "Khánh Hòa"})
+        loaded = airflow.test(env, dag_id="cchc_yearly_reports", logical_date="2021-01-01",
+                              run_conf={"province": "Khánh Hòa"})
     assert loaded["state"] == "success", loaded["output"][-3000:]
     with warehouse.connect(env["CCHC_WAREHOUSE"], read_only=True) as con:
         assert con.execute("select province, report_year from raw.report_documents").fetchall() == [

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from ingest import warehouse
-from ingest.orchestrate import prepare_airflow
 from tests.conftest import require_service
 from tests.dags.airflow_harness import (
     AIRFLOW,
@@ -61,20 +60,20 @@ def celery_ping(env: dict[str, str], worker: str) -> bool:
     return proc.returncode == 0 and "pong" in proc.stdout
 
 
-def test_celery_worker_runs_a_dag_run(tmp_path: Path, postgres_dsn: str, redis_prefix: str) -> None:
+def test_celery_worker_runs_a_dag_run(tmp_path: Path, airflow_postgres_dsn: str, redis_prefix: str) -> None:
     month = "2020-02"
     # Airflow's default queue: under the unique key prefix no other worker can see it.
     queue = "default"
     worker = f"{redis_prefix.rstrip(':')}@localhost"
     landing = copy_landing(tmp_path / "landing", months=[month])
     env = live_env(
-        tmp_path, landing, postgres_dsn, "CeleryExecutor",
+        tmp_path, landing, airflow_postgres_dsn, "CeleryExecutor",
         AIRFLOW__CELERY__BROKER_URL=REDIS_URL,
         AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX=redis_prefix,
-        AIRFLOW__CELERY__RESULT_BACKEND="db+" + postgres_dsn,
+        AIRFLOW__CELERY__RESULT_BACKEND="db+" + airflow_postgres_dsn,
         AIRFLOW__CELERY__WORKER_CONCURRENCY="1",
     )
-    prepare_airflow(env, tmp_path / "prepare.log")  # airflow db migrate on Postgres + the pool
+    # The metadata DB: airflow db migrate on Postgres + the pool (a clone of the session's).
 
     services = Services(env, tmp_path / "logs")
     try:
@@ -91,7 +90,7 @@ def test_celery_worker_runs_a_dag_run(tmp_path: Path, postgres_dsn: str, redis_p
     finally:
         services.stop()
 
-    (ti,) = sql(postgres_dsn, """
+    (ti,) = sql(airflow_postgres_dsn, """
         select task_id, state, queue, hostname, pool, try_number from task_instance
         where run_id = %s""", (result["run_id"],))
     assert ti[:3] == ("load_exports", "success", queue)

@@ -4,6 +4,7 @@ bad data fails once and alerts the webhook; a locked warehouse is retried and re
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -11,10 +12,9 @@ import pytest
 
 from ingest import warehouse
 from tests.dags.airflow_harness import (
+    DagTestProcess,
     airflow_env,
     copy_landing,
-    dag_test,
-    run_airflow,
     sample_rows_per_agency_month,
     webhook_receiver,
 )
@@ -24,11 +24,16 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite metadata DB for the module (each test has its own folders)."""
-    home = tmp_path_factory.mktemp("airflow_home")
-    env = airflow_env(home, home, AIRFLOW_HOME=str(home))
-    run_airflow(["db", "migrate"], env)
-    return home
+    """One SQLite metadata DB for the module (each test has its own folders)."""
+    return tmp_path_factory.mktemp("airflow_home")
+
+
+@pytest.fixture(scope="module")
+def airflow(airflow_home: Path) -> Iterator[DagTestProcess]:
+    """One Airflow process for the module's `dag.test()` runs; it migrates the DB first."""
+    env = airflow_env(airflow_home, airflow_home, AIRFLOW_HOME=str(airflow_home))
+    with DagTestProcess(env, airflow_home / "dag-test.log", migrate=True) as process:
+        yield process
 
 
 def task_tries(home: Path, run_id: str) -> list[tuple]:
@@ -39,7 +44,8 @@ def task_tries(home: Path, run_id: str) -> list[tuple]:
         ).fetchall()
 
 
-def test_bad_report_fails_at_once_and_posts_one_alert(tmp_path: Path, airflow_home: Path) -> None:
+def test_bad_report_fails_at_once_and_posts_one_alert(tmp_path: Path, airflow_home: Path,
+                                                      airflow: DagTestProcess) -> None:
     landing = copy_landing(tmp_path / "landing", months=[])
     junk = landing / "reports" / "khanh-hoa" / "2020" / "not_a_report.txt"
     junk.parent.mkdir(parents=True)
@@ -48,7 +54,7 @@ def test_bad_report_fails_at_once_and_posts_one_alert(tmp_path: Path, airflow_ho
     with webhook_receiver() as (url, received):
         env = airflow_env(tmp_path, landing, AIRFLOW_HOME=str(airflow_home),
                           AIRFLOW_VAR_CCHC_ALERTS_WEBHOOK_URL=url)
-        result = dag_test(env, dag_id="cchc_yearly_reports", logical_date="2021-01-01")
+        result = airflow.test(env, dag_id="cchc_yearly_reports", logical_date="2021-01-01")
 
     assert result["state"] == "failed"
     # Bad data: one try, although the task has retries=2.
@@ -72,7 +78,8 @@ def test_bad_report_fails_at_once_and_posts_one_alert(tmp_path: Path, airflow_ho
     assert "CCHC task failed: cchc_yearly_reports.load_reports" in result["output"]
 
 
-def test_locked_warehouse_is_retried_and_the_run_recovers(tmp_path: Path, airflow_home: Path) -> None:
+def test_locked_warehouse_is_retried_and_the_run_recovers(tmp_path: Path, airflow_home: Path,
+                                                          airflow: DagTestProcess) -> None:
     """Another process holds the DuckDB file on the first try ("Could not set lock on
     file"): a transient error, so Airflow retries; the lock is gone on the second try."""
     month = "2020-02"
@@ -80,8 +87,8 @@ def test_locked_warehouse_is_retried_and_the_run_recovers(tmp_path: Path, airflo
     with webhook_receiver() as (url, received):
         env = airflow_env(tmp_path, landing, AIRFLOW_HOME=str(airflow_home),
                           AIRFLOW_VAR_CCHC_ALERTS_WEBHOOK_URL=url)
-        result = dag_test(env, dag_id="cchc_monthly_exports", logical_date="2020-03-01",
-                          lock_warehouse=True, fast_retries=True)
+        result = airflow.test(env, dag_id="cchc_monthly_exports", logical_date="2020-03-01",
+                              lock_warehouse=True, fast_retries=True)
 
     assert "Could not set lock on file" in result["output"]
     assert result["state"] == "success", result["output"][-4000:]
@@ -95,7 +102,8 @@ def test_locked_warehouse_is_retried_and_the_run_recovers(tmp_path: Path, airflo
     assert loaded == sum(sample_rows_per_agency_month([month]).values())
 
 
-def test_broken_webhook_does_not_change_the_failure(tmp_path: Path, airflow_home: Path) -> None:
+def test_broken_webhook_does_not_change_the_failure(tmp_path: Path, airflow_home: Path,
+                                                    airflow: DagTestProcess) -> None:
     """The webhook answers 500: the task still fails once with the real error, nothing else."""
     landing = copy_landing(tmp_path / "landing", months=[])
     bad = landing / "exports" / "000.00.02.H34" / "2020-04" / "export.xlsx"
@@ -104,7 +112,7 @@ def test_broken_webhook_does_not_change_the_failure(tmp_path: Path, airflow_home
     with webhook_receiver(status=500) as (url, received):
         env = airflow_env(tmp_path, landing, AIRFLOW_HOME=str(airflow_home),
                           AIRFLOW_VAR_CCHC_ALERTS_WEBHOOK_URL=url)
-        result = dag_test(env, dag_id="cchc_monthly_exports", logical_date="2020-05-01")
+        result = airflow.test(env, dag_id="cchc_monthly_exports", logical_date="2020-05-01")
     assert result["state"] == "failed"
     assert task_tries(airflow_home, result["run_id"]) == [("load_exports", "failed", 1)]
     assert len(received) == 1 and received[0]["json"]["exception_type"] == "ExportError"
@@ -132,7 +140,7 @@ def serving_release_id(env: dict[str, str]) -> str:
 
 @pytest.mark.postgres
 def test_publish_to_a_missing_postgres_database_fails_at_once_and_a_rerun_without_news_is_skipped(
-    tmp_path: Path, airflow_home: Path, postgres_dsn: str
+    tmp_path: Path, airflow_home: Path, airflow: DagTestProcess, postgres_dsn: str
 ) -> None:
     """publish_marts alone (build and gate marked done): a wrong database name fails on
     the first try, not after 155 s of retries, and moves neither target; the same run
@@ -157,7 +165,7 @@ def test_publish_to_a_missing_postgres_database_fails_at_once_and_a_rerun_withou
 
     wrong = {**env, "CCHC_POSTGRES_DSN": postgres_dsn.rpartition("/")[0] + "/cchc_no_such_db"}
     started = time.monotonic()
-    failed = dag_test(wrong, logical_date="2021-01-01", **only_publish)
+    failed = airflow.test(wrong, logical_date="2021-01-01", **only_publish)
     assert failed["state"] == "failed"
     assert time.monotonic() - started < 90  # one try (the old policy retried for 155 s)
     assert ("publish_marts", "failed", 1) in task_tries(airflow_home, failed["run_id"])
@@ -169,15 +177,15 @@ def test_publish_to_a_missing_postgres_database_fails_at_once_and_a_rerun_withou
         assert cur.fetchone() == ("r1",)
 
     right = {**env, "CCHC_POSTGRES_DSN": postgres_dsn}
-    published = dag_test(right, logical_date="2021-01-02", **only_publish)
+    published = airflow.test(right, logical_date="2021-01-02", **only_publish)
     assert published["state"] == "success", published["output"][-3000:]
     assert serving_release_id(env) == published["run_id"]
 
-    unchanged = dag_test(right, logical_date="2021-01-03", **only_publish)
+    unchanged = airflow.test(right, logical_date="2021-01-03", **only_publish)
     assert unchanged["state"] == "success"
     assert ("publish_marts", "skipped", 1) in task_tries(airflow_home, unchanged["run_id"])
     assert serving_release_id(env) == published["run_id"]
 
-    rebuilt = dag_test(right, logical_date="2021-01-04", run_conf={"rebuild": True}, **only_publish)
+    rebuilt = airflow.test(right, logical_date="2021-01-04", run_conf={"rebuild": True}, **only_publish)
     assert ("publish_marts", "success", 1) in task_tries(airflow_home, rebuilt["run_id"])
     assert serving_release_id(env) == rebuilt["run_id"]

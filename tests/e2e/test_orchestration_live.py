@@ -20,7 +20,6 @@ import psycopg2
 import pytest
 
 from ingest import warehouse
-from ingest.orchestrate import prepare_airflow
 from tests.dags.airflow_harness import (
     AIRFLOW,
     Services,
@@ -108,10 +107,11 @@ def warehouse_rows(path: str) -> tuple[dict, dict]:
     return {(agency, month): n for agency, month, n in per_folder}, fingerprint
 
 
-def test_backfill_three_months_with_a_real_scheduler(tmp_path: Path, postgres_dsn: str) -> None:
+def test_backfill_three_months_with_a_real_scheduler(tmp_path: Path, airflow_postgres_dsn: str) -> None:
+    dsn = airflow_postgres_dsn
     landing = copy_landing(tmp_path / "landing")  # the whole year lands; only Q1 is backfilled
-    env = live_env(tmp_path, landing, postgres_dsn, "LocalExecutor")
-    prepare_airflow(env, tmp_path / "prepare.log")  # db migrate + the duckdb_writer pool
+    # Migrated by prepare_airflow (db migrate + the duckdb_writer pool) as a template, cloned.
+    env = live_env(tmp_path, landing, dsn, "LocalExecutor")
     assert "duckdb_writer" in run_airflow(["pools", "get", "duckdb_writer"], env)
 
     services = Services(env, tmp_path / "logs")
@@ -119,7 +119,7 @@ def test_backfill_three_months_with_a_real_scheduler(tmp_path: Path, postgres_ds
         start_api_server(services)
         services.start("dag-processor", [AIRFLOW, "dag-processor"])
         services.start("scheduler", [AIRFLOW, "scheduler"])
-        wait_for(lambda: dags_parsed(postgres_dsn), 120, "the DAG processor to parse the DAGs", services)
+        wait_for(lambda: dags_parsed(dsn), 120, "the DAG processor to parse the DAGs", services)
 
         # The scheduler runs no run of a paused DAG, backfills included. Unpaused (catchup
         # off), the monthly DAG also gets its latest scheduled run (an empty month here).
@@ -128,16 +128,16 @@ def test_backfill_three_months_with_a_real_scheduler(tmp_path: Path, postgres_ds
         run_airflow(["backfill", "create", "--dag-id", "cchc_monthly_exports",
                      "--from-date", "2020-01-01", "--to-date", "2020-03-31",
                      "--max-active-runs", "3"], env)
-        backfill = wait_for(lambda: finished_backfill(postgres_dsn, 3), RUN_TIMEOUT,
+        backfill = wait_for(lambda: finished_backfill(dsn, 3), RUN_TIMEOUT,
                             "3 successful backfill runs", services)
         assert [r[3] for r in backfill] == ["2020-01-01", "2020-02-01", "2020-03-01"]
 
         # The pool: the runs overlapped, their writer tasks did not.
-        wait_for(lambda: not sql(postgres_dsn, """
+        wait_for(lambda: not sql(dsn, """
             select 1 from task_instance where dag_id = 'cchc_monthly_exports'
             and (end_date is null or state <> 'success')"""), RUN_TIMEOUT,
                  "the scheduled monthly run to finish", services)
-        tis = sql(postgres_dsn, """
+        tis = sql(dsn, """
             select start_date, end_date, pool from task_instance
             where dag_id = 'cchc_monthly_exports' order by start_date""")
         assert len(tis) >= 3 and {ti[2] for ti in tis} == {"duckdb_writer"}
@@ -148,19 +148,19 @@ def test_backfill_three_months_with_a_real_scheduler(tmp_path: Path, postgres_ds
             f"the backfill runs did not run in parallel: {run_windows}")
 
         # Each run recorded an asset event on cchc_raw_exports, from that run.
-        events = sql(postgres_dsn, """
+        events = sql(dsn, """
             select e.source_run_id from asset_event e join asset a on a.id = e.asset_id
             where a.name = 'cchc_raw_exports' order by e.id""")
         assert {r[0] for r in backfill} <= {e[0] for e in events}
         assert len(events) == len(tis)  # one per successful load, nothing else
 
         # The transform DAG consumes exactly the load DAGs' assets.
-        consumed = sql(postgres_dsn, """
+        consumed = sql(dsn, """
             select a.name from dag_schedule_asset_reference r join asset a on a.id = r.asset_id
             where r.dag_id = 'cchc_transform_publish' order by a.name""")
         assert consumed == [("cchc_raw_exports",), ("cchc_raw_reports",)]
         # Paused (as every new DAG here): the events queued nothing yet.
-        assert runs(postgres_dsn, "cchc_transform_publish") == []
+        assert runs(dsn, "cchc_transform_publish") == []
 
         # Exactly the sample's Jan-Mar rows, per (agency, month), and nothing else.
         per_folder, before = warehouse_rows(env["CCHC_WAREHOUSE"])
@@ -170,24 +170,24 @@ def test_backfill_three_months_with_a_real_scheduler(tmp_path: Path, postgres_ds
         # rerun March (reprocess the completed run).
         run_airflow(["dags", "unpause", "cchc_transform_publish"], env)
         # One running backfill per DAG: the scheduler closes the first one after its runs.
-        wait_for(lambda: not sql(postgres_dsn, "select id from backfill where completed_at is null"),
+        wait_for(lambda: not sql(dsn, "select id from backfill where completed_at is null"),
                  60, "the scheduler to complete the first backfill", services)
         run_airflow(["backfill", "create", "--dag-id", "cchc_monthly_exports",
                      "--from-date", "2020-03-01", "--to-date", "2020-03-31",
                      "--reprocess-behavior", "completed"], env)
-        wait_for(lambda: len(sql(postgres_dsn, "select id from asset_event")) == len(events) + 1,
+        wait_for(lambda: len(sql(dsn, "select id from asset_event")) == len(events) + 1,
                  RUN_TIMEOUT,
                  "the rerun of March to emit its asset event", services)
         triggered = wait_for(
-            lambda: [r for r in runs(postgres_dsn, "cchc_transform_publish") if r[1] == "asset_triggered"],
+            lambda: [r for r in runs(dsn, "cchc_transform_publish") if r[1] == "asset_triggered"],
             60, "an asset-triggered cchc_transform_publish run", services)
         assert len(triggered) == 1
-        consumed_events = sql(postgres_dsn, """
+        consumed_events = sql(dsn, """
             select e.source_dag_id, e.source_run_id from dagrun_asset_event d
             join dag_run r on r.id = d.dag_run_id join asset_event e on e.id = d.event_id
             where r.run_id = %s""", (triggered[0][0],))
         assert consumed_events and {e[0] for e in consumed_events} == {"cchc_monthly_exports"}
-        wait_for(lambda: [r for r in runs(postgres_dsn, "cchc_monthly_exports")
+        wait_for(lambda: [r for r in runs(dsn, "cchc_monthly_exports")
                           if r[3] == "2020-03-01" and r[2] == "success"], RUN_TIMEOUT,
                  "the rerun of March to succeed", services)
     finally:
