@@ -71,7 +71,7 @@ def as_ints(row: tuple) -> tuple:
 
 
 def duckdb_fetch(path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(path), read_only=True) as con:
+    with warehouse.connect(path, read_only=True) as con:  # raw attached, for raw.* queries
         return con.execute(sql, params or []).fetchall()
 
 

@@ -191,12 +191,12 @@ def test_duckdb_postgres_and_spark_build_the_same_marts(
     monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
     duck = Settings(warehouse=tmp_path / "cchc.duckdb", dbt_target="duckdb")
     with warehouse.connect(duck.warehouse) as con:  # the same raw rows as the Spark run
-        con.execute(f"attach '{spark_run.settings.warehouse}' as spark_run (read_only)")
+        con.execute(f"attach '{spark_run.settings.raw_warehouse}' as spark_raw (read_only)")
         for (table,) in con.execute(
                 "select table_name from information_schema.tables "
-                "where table_catalog = 'spark_run' and table_schema = 'raw'").fetchall():
-            con.execute(f"insert into raw.{table} select * from spark_run.raw.{table}")
-        con.execute("detach spark_run")
+                "where table_catalog = 'spark_raw' and table_schema = 'main'").fetchall():
+            con.execute(f"insert into raw.{table} select * from spark_raw.main.{table}")
+        con.execute("detach spark_raw")
     run_dbt(["build"], duck, capture=True)
     build_models(Settings(warehouse=duck.warehouse, dbt_target="postgres", postgres_dsn=postgres_dsn))
 
