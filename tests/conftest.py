@@ -58,9 +58,8 @@ def tesseract_vie() -> None:
         )
 
 
-@pytest.fixture
-def postgres_dsn() -> Iterator[str]:
-    """A fresh, empty Postgres database for one test; dropped afterwards."""
+def _create_database(prefix: str):
+    """An autocommit admin connection and a new, empty database named `<prefix>_<random>`."""
     import psycopg2
 
     try:
@@ -68,9 +67,16 @@ def postgres_dsn() -> Iterator[str]:
     except psycopg2.OperationalError as exc:
         require_service("PostgreSQL", exc)
     admin.autocommit = True
-    name = f"cchc_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.cursor() as cur:
         cur.execute(f"create database {name}")
+    return admin, name
+
+
+@pytest.fixture
+def postgres_dsn() -> Iterator[str]:
+    """A fresh, empty Postgres database for one test; dropped afterwards."""
+    admin, name = _create_database("cchc_test")
     base, _, _ = PG_ADMIN_DSN.rpartition("/")
     try:
         yield f"{base}/{name}"
@@ -85,18 +91,9 @@ def airflow_postgres_template(tmp_path_factory: pytest.TempPathFactory) -> Itera
     """A Postgres database that `prepare_airflow` (ingest/orchestrate.py: `airflow db
     migrate` and the writer pool) made an Airflow metadata DB, once per test run: the
     template of `airflow_postgres_dsn`. Migrating Postgres takes half a minute; cloning, a second."""
-    import psycopg2
-
     from ingest.orchestrate import prepare_airflow
 
-    try:
-        admin = psycopg2.connect(PG_ADMIN_DSN, connect_timeout=3)
-    except psycopg2.OperationalError as exc:
-        require_service("PostgreSQL", exc)
-    admin.autocommit = True
-    name = f"cchc_test_airflow_template_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cur:
-        cur.execute(f"create database {name}")
+    admin, name = _create_database("cchc_test_airflow_template")
     try:
         home = tmp_path_factory.mktemp("airflow_postgres_template")
         dsn = f"{PG_ADMIN_DSN.rpartition('/')[0]}/{name}"
