@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pendulum
 from airflow.sdk import Param, dag, task
 from cchc_common import (
@@ -13,6 +15,8 @@ from cchc_common import (
     no_retry_on_bad_data,
     warehouse_settings,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dag(
@@ -55,9 +59,10 @@ New reports (the yearly run), the param `full_history` = true (`cchc run
 (dbt_project/README.md).
 
 When nothing new was loaded (a kept release was built from the same source files and
-the same dbt project and checks) `publish_marts` is **skipped** and the releases stay as
-they are, so reruns do not push the rollback history out; trigger with the param
-`rebuild` = true (`cchc run --rebuild`) to publish anyway.
+the same dbt project and checks) `check_for_news` **skips** the build, the gate and the
+publish: a run that adds nothing costs seconds, and the releases stay as they are, so
+reruns do not push the rollback history out. Trigger with the param `rebuild` = true
+(`cchc run --rebuild`) to build, check (over the whole history) and publish anyway.
 
 Every task writes the DuckDB warehouse, so every task runs in the `duckdb_writer`
 pool (1 slot). A failed gate is bad data, a Postgres that refuses the database or the
@@ -68,6 +73,19 @@ summary and posted to the `cchc_alerts_webhook` connection or the
 """,
 )
 def cchc_transform_publish():
+    @task.short_circuit(doc_md="Skips build, gate and publish when nothing new was loaded "
+                               "(a kept release has the same inputs), unless the param "
+                               "`rebuild` is true.")
+    def check_for_news(params=None) -> bool:
+        from ingest.pipeline import nothing_new_to_build
+
+        if (params or {}).get("rebuild"):
+            return True
+        unchanged = nothing_new_to_build(warehouse_settings())
+        if unchanged is not None:
+            log.info("%s", unchanged)
+        return unchanged is None
+
     @task(doc_md="`dbt build` on the configured dbt target (CCHC_DBT_TARGET): the month's "
                  "work, or the full history when new reports or the param `full_history` ask.")
     def build_models(params=None, triggering_asset_events=None) -> None:
@@ -100,7 +118,7 @@ def cchc_transform_publish():
             except NothingToPublish as exc:  # visible as "skipped" in the UI
                 raise AirflowSkipException(str(exc)) from exc
 
-    build_models() >> validate_warehouse() >> publish_marts()
+    check_for_news() >> build_models() >> validate_warehouse() >> publish_marts()
 
 
 cchc_transform_publish()

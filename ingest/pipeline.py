@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest import warehouse
 from ingest.exports import landed_exports, load_exports
@@ -16,6 +17,9 @@ from ingest.exports.sampling import declared_sample_fractions
 from ingest.reports import ReportError, extract_report, landed_reports, load_report
 from ingest.settings import Settings, get_settings
 from ingest.transform import dbt_target_path, run_dbt
+
+if TYPE_CHECKING:
+    from ingest.publish import NothingToPublish
 
 log = logging.getLogger(__name__)
 
@@ -177,12 +181,24 @@ def publish_marts(release_id: str, settings: Settings | None = None, *, rebuild:
     that add nothing do not push the kept releases out; `rebuild` publishes anyway.
     On the postgres target dbt already built the marts where BI reads them.
     """
-    from ingest.publish import nothing_new, publish_release
+    from ingest.publish import publish_release
 
     settings = settings or get_settings()
     if settings.dbt_target == "postgres":
         return {"release_id": release_id, "target": "postgres", "schema": "marts"}
-    settings = marts_settings(settings)
-    if not rebuild and (unchanged := nothing_new(settings)) is not None:
+    if not rebuild and (unchanged := nothing_new_to_build(settings)) is not None:
         raise unchanged
-    return publish_release(settings, release_id=release_id)
+    return publish_release(marts_settings(settings), release_id=release_id)
+
+
+def nothing_new_to_build(settings: Settings | None = None) -> NothingToPublish | None:
+    """NothingToPublish (to raise or log) when a kept release was built from the source
+    files the warehouse holds now, with the same dbt project and checks: building and
+    checking again could only reproduce it. None when there is something new; always None
+    on the postgres target (no release files record what its marts were built from)."""
+    from ingest.publish import nothing_new
+
+    settings = settings or get_settings()
+    if settings.dbt_target == "postgres":
+        return None
+    return nothing_new(marts_settings(settings))

@@ -9,7 +9,7 @@ from airflow.sdk import CronDataIntervalTimetable
 from tests.conftest import REPO_ROOT
 
 EXPECTED = {"cchc_yearly_reports", "cchc_monthly_exports", "cchc_transform_publish"}
-VERBS = ("extract_", "load_", "build_", "validate_", "publish_")
+VERBS = ("check_", "extract_", "load_", "build_", "validate_", "publish_")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_loads_are_interval_driven_and_trigger_the_transform(dagbag: DagBag) -> 
     }
     assert produced and produced <= consumed
     assert [t.task_id for t in transform.topological_sort()] == [
-        "build_models", "validate_warehouse", "publish_marts"
+        "check_for_news", "build_models", "validate_warehouse", "publish_marts"
     ]
 
 

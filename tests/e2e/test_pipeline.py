@@ -21,7 +21,7 @@ import pytest
 
 from ingest import warehouse
 from ingest.warehouse import file_sha256
-from tests.conftest import SAMPLE_REPORT, SAMPLES, copy_build, pipeline_env
+from tests.conftest import SAMPLE_REPORT, SAMPLES, copy_build
 from tests.dbt.baseline import BASELINES, fingerprint_differences
 
 pytestmark = pytest.mark.slow
@@ -404,8 +404,9 @@ def test_a_changed_mart_value_is_a_difference(pipeline: dict, tmp_path: Path) ->
 
 
 def test_failed_gate_blocks_publishing(pipeline: dict, tmp_path: Path) -> None:
-    """A dossier due before it was received slips into raw behind the loader's back: the
-    GX gate must fail the transform run and leave the published release as it was."""
+    """A dossier due before it was received slips into raw behind the loader's back (no
+    new file, so only a rebuild looks at it): the GX gate must fail the transform run and
+    leave the published release as it was."""
     pipeline = copy_build(pipeline, tmp_path)  # it writes raw, then runs `cchc run`
     (release_before,) = query(pipeline, "select release_id from meta.release")[0]
     with warehouse.connect(pipeline["env"]["CCHC_WAREHOUSE"]) as con:
@@ -415,7 +416,7 @@ def test_failed_gate_blocks_publishing(pipeline: dict, tmp_path: Path) -> None:
             values ('tampered', 'tampered.csv', 1, '000.00.02.H34', '2020-03', 'TAMPERED-1',
                 '000.00.02.H34', 1, 2, timestamp '2020-03-05 08:00', timestamp '2020-03-01 17:00')""")
     proc = subprocess.run(
-        [CCHC, "run", "--year", "2020", "--month", "2020-03"],
+        [CCHC, "run", "--year", "2020", "--month", "2020-03", "--rebuild"],
         env=pipeline["env"],
         capture_output=True,
         text=True,
@@ -430,14 +431,14 @@ def test_failed_gate_blocks_publishing(pipeline: dict, tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_airflow_metadata_on_postgres(tmp_path: Path, postgres_dsn: str) -> None:
-    """AIRFLOW__DATABASE__SQL_ALCHEMY_CONN switches Airflow's metadata DB to Postgres."""
+def test_airflow_metadata_on_postgres(pipeline: dict, tmp_path: Path, postgres_dsn: str) -> None:
+    """AIRFLOW__DATABASE__SQL_ALCHEMY_CONN switches Airflow's metadata DB to Postgres (on a
+    copy of the sample build: the loads find their files loaded, the transform nothing new)."""
     import psycopg2
 
-    env = pipeline_env(
-        tmp_path,
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgres_dsn.replace("postgresql://", "postgresql+psycopg2://"),
-    )
+    pipeline = copy_build(pipeline, tmp_path)
+    env = {**pipeline["env"], "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN":
+           postgres_dsn.replace("postgresql://", "postgresql+psycopg2://")}
     proc = subprocess.run(
         [CCHC, "run", "--year", "2020", "--month", "2020-01"],
         env=env,
@@ -446,7 +447,7 @@ def test_airflow_metadata_on_postgres(tmp_path: Path, postgres_dsn: str) -> None
         timeout=1200,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert not (tmp_path / "airflow" / "airflow.db").exists(), "SQLite was used instead"
+    assert not (Path(env["AIRFLOW_HOME"]) / "airflow.db").exists(), "SQLite was used instead"
     with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
         cur.execute("select dag_id, state, data_interval_start::date::text from dag_run order by dag_id")
         runs = cur.fetchall()
@@ -455,3 +456,9 @@ def test_airflow_metadata_on_postgres(tmp_path: Path, postgres_dsn: str) -> None
         ("cchc_transform_publish", "success", "2021-01-01"),  # after the last period
         ("cchc_yearly_reports", "success", "2020-01-01"),
     ]
+    # Nothing new: the transform skipped its build, gate and publish.
+    with psycopg2.connect(postgres_dsn) as con, con.cursor() as cur:
+        cur.execute("select task_id, state from task_instance "
+                    "where dag_id = 'cchc_transform_publish' order by task_id")
+        assert cur.fetchall() == [("build_models", "skipped"), ("check_for_news", "success"),
+                                  ("publish_marts", "skipped"), ("validate_warehouse", "skipped")]
