@@ -1,5 +1,5 @@
 """Shared by the cross-engine tests (test_targets.py: DuckDB and Postgres; test_spark.py:
-the three): load the sample, read the marts of each engine, compare them."""
+DuckDB and Spark): load the sample, read the marts of each engine, compare them."""
 
 from __future__ import annotations
 
