@@ -81,7 +81,11 @@ def run_sql(statement: str, fmt: SqlFormat) -> int:
 def main() -> None:
     call = plain_sql_call(sys.argv[1:])
     if call is not None:
-        sys.exit(run_sql(*call))
+        try:
+            code = run_sql(*call)
+        except KeyboardInterrupt:
+            code = 130  # as typer ends on Ctrl-C: no traceback
+        sys.exit(code)
     from ingest.commands import app
 
     app()
