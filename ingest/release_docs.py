@@ -102,12 +102,11 @@ COMMENTS: dict[str, tuple[str, dict[str, str]]] = {
 
 def comment_release_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Comment the audit and meta tables present in the release `con` is building."""
-    present = {f"{schema}.{table}": {column for (column,) in con.execute(
-        "select column_name from duckdb_columns() where database_name = current_database() "
-        "and schema_name = ? and table_name = ?", [schema, table]).fetchall()}
-        for schema, table in con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where database_name = current_database()").fetchall()}
+    present: dict[str, set[str]] = {}
+    for schema, table, column in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where database_name = current_database()").fetchall():
+        present.setdefault(f"{schema}.{table}", set()).add(column)
     for table, (table_comment, columns) in COMMENTS.items():
         if table not in present:
             continue

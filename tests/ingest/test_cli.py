@@ -79,28 +79,76 @@ def imported_modules(*args: str, env: dict | None = None) -> set[str]:
             if line.startswith("import time:")}
 
 
-def test_help_and_sql_import_only_what_they_use(tmp_path: Path) -> None:
-    """`cchc --help` imports no DuckDB and no settings; `cchc sql -c` imports DuckDB but not
-    pydantic-settings (its one setting is read without it), and rich's console only for a
-    table: these are most of a start-up that the query itself does not need."""
+def _published_sample(tmp_path: Path) -> Path:
+    """The serving path of a one-table release."""
     settings = Settings(warehouse=tmp_path / "w.duckdb", serving=tmp_path / "serving" / "s.duckdb")
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute("create schema marts")
         con.execute("create table marts.dim_agencies as select 1 as id")
     publish_release(settings, release_id="r1")
-    env = {**os.environ, "CCHC_SERVING": str(settings.serving)}
-    heavy = HEAVY_PACKAGES | {"pydantic_settings"}
+    return settings.serving
+
+
+def test_help_and_sql_import_only_what_they_use(tmp_path: Path) -> None:
+    """`cchc --help` imports no DuckDB, no settings and no pydantic; `cchc sql -c` imports
+    DuckDB but neither typer nor pydantic (typer validates every option with pydantic,
+    which costs more than DuckDB's import and the query) nor pydantic-settings (its one
+    setting is read without it), and rich's console only for a table: these are most of
+    a start-up that the query itself does not need."""
+    env = {**os.environ, "CCHC_SERVING": str(_published_sample(tmp_path))}
+    heavy = HEAVY_PACKAGES | {"pydantic_settings", "pydantic", "pydantic_core"}
 
     help_imports = imported_modules("--help", env=env)
     assert "typer" in help_imports
     assert not {name for name in help_imports if name.split(".")[0] in heavy | {"duckdb"}}
+    sql_heavy = heavy | {"typer", "click"}
     as_json = imported_modules("sql", "-c", "select count(*) from marts.dim_agencies", "--format", "json",
                                env=env)
     assert {"duckdb", "ingest.serving"} <= as_json
-    assert not {name for name in as_json if name.split(".")[0] in heavy or name == "rich.console"}
+    assert not {name for name in as_json if name.split(".")[0] in sql_heavy or name == "rich.console"}
     as_table = imported_modules("sql", "-c", "select count(*) from marts.dim_agencies", env=env)
     assert "rich.table" in as_table
-    assert not {name for name in as_table if name.split(".")[0] in heavy}
+    assert not {name for name in as_table if name.split(".")[0] in sql_heavy}
+
+
+@pytest.mark.parametrize(("args", "runs"), [
+    (["sql", "-c", "select count(*) as n, 'a,b' as s from marts.dim_agencies", "--format", "csv"], True),
+    (["sql", "--command=select 1 as one, null as nothing", "--format=json"], True),
+    (["sql", "--format", "table", "--command", "select * from marts.dim_agencies"], True),
+    (["sql", "-c", "select * from marts.no_such_table"], False),
+    (["sql", "-c", "select [1"], False),
+])
+def test_sql_without_typer_prints_what_typer_prints(tmp_path: Path, args: list[str], runs: bool) -> None:
+    """`cchc sql -c` (ingest.cli's lean path) and the typer command it stands in for
+    (`python -m ingest.commands`) print the same bytes and exit with the same code, for
+    results and for errors, with and without a serving copy."""
+    serving = _published_sample(tmp_path)
+    for path, exit_code in ((serving, 0 if runs else 2), (tmp_path / "absent.duckdb", 2)):
+        env = {**os.environ, "CCHC_SERVING": str(path)}
+        lean, through_typer = (
+            subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                           env=env, timeout=120)
+            for module in ("ingest.cli", "ingest.commands"))
+        assert lean.returncode == exit_code, lean.stderr
+        assert (lean.returncode, lean.stdout, lean.stderr) == (
+            through_typer.returncode, through_typer.stdout, through_typer.stderr)
+
+
+def test_only_plain_sql_command_lines_skip_typer() -> None:
+    """The lean path takes `sql -c STATEMENT [--format F]`, each option once with a known
+    format; help, the shell, -v, typos and anything unusual go to typer (its messages)."""
+    from ingest.cli import SqlFormat, plain_sql_call
+
+    assert plain_sql_call(["sql", "-c", "select 1"]) == ("select 1", SqlFormat.table)
+    assert plain_sql_call(["sql", "--format", "csv", "--command", "select 1"]) == ("select 1", "csv")
+    assert plain_sql_call(["sql", "--command=select 1=1", "--format=json"]) == ("select 1=1", "json")
+    for args in ([], ["--help"], ["sql"], ["sql", "--help"], ["sql", "-c", "select 1", "--help"],
+                 ["-v", "sql", "-c", "select 1"], ["sql", "-c"], ["sql", "-c", "select 1", "--format"],
+                 ["sql", "-c", "select 1", "--format", "xml"], ["sql", "-c", "select 1", "--format", "CSV"],
+                 ["sql", "-c", "a", "-c", "b"], ["sql", "-c", "select 1", "extra"],
+                 ["sql", "-c=select 1"], ["sql", "-c", "--format"], ["sql", "--", "-c", "select 1"],
+                 ["releases", "-c", "select 1"]):
+        assert plain_sql_call(args) is None, args
 
 
 def test_sql_finds_the_serving_copy_where_settings_do(tmp_path: Path,
@@ -127,7 +175,7 @@ def test_report_commands_pass_province_and_year_through(monkeypatch: pytest.Monk
     from typer.testing import CliRunner
 
     import ingest.reports
-    from ingest.cli import app
+    from ingest.commands import app
     from ingest.reports import ReportExtraction
 
     calls: list[tuple[str, dict]] = []
@@ -272,7 +320,7 @@ def test_run_rejects_bad_periods_in_one_line_before_airflow_starts(
     from typer.testing import CliRunner
 
     import ingest.orchestrate
-    from ingest.cli import app
+    from ingest.commands import app
 
     settings = Settings(warehouse=tmp_path / "w.duckdb", serving=tmp_path / "serving" / "s.duckdb")
     with duckdb.connect(str(settings.warehouse)) as con:

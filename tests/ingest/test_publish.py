@@ -95,6 +95,29 @@ def test_release_is_the_warehouse_without_staging_reference_or_raw(settings: Set
     assert all(comments.values()), comments
 
 
+def test_a_release_not_synced_to_disk_is_not_published(settings: Settings,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy is synced to disk in a thread while the release is edited: a failed sync
+    fails the publish, and readers keep the release they had (a release that may not be
+    on disk after a crash is never swapped in)."""
+    import errno
+    import os
+
+    build_marts(settings, agencies=2)
+    publish_release(settings, release_id="r1")
+    build_marts(settings, agencies=3)
+
+    def failing_fsync(fd: int) -> None:
+        raise OSError(errno.EIO, "simulated I/O error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="simulated I/O error"):
+        publish_release(settings, release_id="r2")
+    assert serving_release(settings) == ("r1", 2)
+    assert [r.release_id for r in list_releases(settings)] == ["r1"]
+    assert not [p.name for p in settings.serving.parent.rglob(".*")]
+
+
 def test_reader_holding_the_old_release_is_not_disturbed(settings: Settings) -> None:
     build_marts(settings, agencies=3)
     publish_release(settings, release_id="r1")
