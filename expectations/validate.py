@@ -16,6 +16,41 @@ import sys
 # Set before GX is imported, in this process only (it validates and exits).
 sys.modules.setdefault("pyspark", None)
 
+import importlib  # noqa: E402
+import importlib.util  # noqa: E402
+import types  # noqa: E402
+
+
+class _ImportedOnFirstUse(types.ModuleType):
+    """Stands in for a module in sys.modules and imports it when an attribute is first read.
+
+    GX imports altair and scipy.stats at module level, for one statistical expectation and
+    its charts (expect_column_kl_divergence_to_be_less_than) and the KS-test metrics: over a
+    second of a gate that uses neither. An expectation that needs them still gets them, the
+    first time it touches them. Not importlib's LazyLoader: on Python 3.11 an `import altair`
+    statement reads the module's __spec__, which makes LazyLoader load it on the spot.
+    """
+
+    def __getattr__(self, attribute: str):
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def _import_on_first_use(name: str) -> None:
+    if name in sys.modules or (spec := importlib.util.find_spec(name)) is None:
+        return
+    stand_in = _ImportedOnFirstUse(name)
+    stand_in.__spec__ = spec
+    sys.modules[name] = stand_in
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, stand_in)
+
+
+for _name in ("scipy.stats", "altair"):
+    _import_on_first_use(_name)
+
 import argparse  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
