@@ -66,6 +66,7 @@ from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import (  # noqa: E402
     DataContextConfig,
     FilesystemStoreBackendDefaults,
+    ProgressBarsConfig,
 )
 from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
     ExpectationSuiteIdentifier,
@@ -85,6 +86,10 @@ from ingest.settings import Settings, get_settings  # noqa: E402
 log = logging.getLogger(__name__)
 
 GX_SEVERITY = {"fail": "critical", "warn": "warning"}
+# Suite (named for what it reports) -> GX result format. BASIC, not SUMMARY, for the column
+# checks: it has every key a result keeps (counts, percent, a sample of bad values; see
+# expectations/results.py) without SUMMARY's value counts, one more query per column.
+RESULT_FORMATS = {"summary": "BASIC", "complete": "COMPLETE"}
 
 # GX on DuckDB needs one workaround (expectations/gx_duckdb.py).
 persist_duckdb_connections()
@@ -129,9 +134,13 @@ def validate_suites(settings: Settings, suite_names: list[str],
     # The project is defined here, in code: an ephemeral context with GX's file stores, so
     # results and Data Docs are kept on disk (gx/uncommitted) but no great_expectations.yml is
     # rewritten, as a file context does on every asset added (a tenth of a second each).
+    root = _fresh_project(settings.gx_dir) / "gx"
+    stores = FilesystemStoreBackendDefaults(root_directory=str(root))
+    _compile_page_templates_once(stores.data_docs_sites, root / "uncommitted" / "jinja_bytecode")
+    # No progress bars: the child's stderr is kept for errors only.
     context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
-        store_backend_defaults=FilesystemStoreBackendDefaults(
-            root_directory=str(_fresh_project(settings.gx_dir) / "gx"))))
+        store_backend_defaults=stores, data_docs_sites=stores.data_docs_sites,
+        progress_bars=ProgressBarsConfig(globally=False)))
     source = context.data_sources.add_or_update_sql(
         name="warehouse", connection_string=connection_string(settings)
     )
@@ -148,16 +157,16 @@ def validate_suites(settings: Settings, suite_names: list[str],
         asset = source.add_table_asset(name=table, table_name=table, schema_name=MARTS_SCHEMA)
         batch = asset.add_batch_definition_whole_table("whole_table")
         # Row-query checks report their offending rows (GX caps them; they fill the register);
-        # column checks keep the summary, which never lists every bad row of a large table.
+        # column checks keep a summary, which never lists every bad row of a large table.
         # Run as validation definitions, each with its format and no checkpoint: a checkpoint
         # takes one format, and its UpdateDataDocsAction rebuilds the site per validation.
-        for result_format in ("SUMMARY", "COMPLETE"):
+        for report, result_format in RESULT_FORMATS.items():
             wants_rows = result_format == "COMPLETE"
             group = {c.name: c for c in suite_module.checks() if (c.rows_query is not None) == wants_rows}
             if not group:
                 continue
             suite = context.suites.add_or_update(gx.ExpectationSuite(
-                name=f"{table}.{result_format.lower()}",
+                name=f"{table}.{report}",
                 expectations=[expectation(check) for check in group.values()],
             ))
             validation = context.validation_definitions.add_or_update(
@@ -208,6 +217,20 @@ def _check_result(table: str, checks: dict[str, Check], result) -> CheckResult:
         metrics=json.dumps(_metrics_in(details)),
         findings=json.dumps(_findings(details), default=str),
     )
+
+
+def _compile_page_templates_once(sites: dict, bytecode_cache: Path) -> None:
+    """Give each Data Docs page builder a view that shares one Jinja bytecode cache
+    (expectations/data_docs_views.py); the site is otherwise GX's default."""
+    def view(class_name: str) -> dict:
+        return {"module_name": "expectations.data_docs_views", "class_name": class_name,
+                "bytecode_cache_directory": str(bytecode_cache)}
+
+    for site in sites.values():
+        site["site_section_builders"] = {section: {"view": view("CachedJinjaPageView")}
+                                         for section in ("expectations", "validations", "profiling")}
+        site["site_index_builder"] = {**site.get("site_index_builder", {}),
+                                      "view": view("CachedJinjaIndexPageView")}
 
 
 def _fresh_project(root: Path) -> Path:
