@@ -90,6 +90,7 @@ GX_SEVERITY = {"fail": "critical", "warn": "warning"}
 # checks: it has every key a result keeps (counts, percent, a sample of bad values; see
 # expectations/results.py) without SUMMARY's value counts, one more query per column.
 RESULT_FORMATS = {"summary": "BASIC", "complete": "COMPLETE"}
+WHOLE_TABLE = "whole_table"
 
 # GX on DuckDB needs one workaround (expectations/gx_duckdb.py).
 persist_duckdb_connections()
@@ -141,8 +142,13 @@ def validate_suites(settings: Settings, suite_names: list[str],
     context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
         store_backend_defaults=stores, data_docs_sites=stores.data_docs_sites,
         progress_bars=ProgressBarsConfig(globally=False)))
-    source = context.data_sources.add_or_update_sql(
-        name="warehouse", connection_string=connection_string(settings)
+    # The data source with every table asset and its batch definition, added in one call:
+    # GX re-serialises the whole project config on each asset or batch definition added.
+    source = context.data_sources.add_sql(
+        name="warehouse", connection_string=connection_string(settings),
+        assets=[{"type": "table", "name": suite.TABLE, "table_name": suite.TABLE,
+                 "schema_name": MARTS_SCHEMA, "batch_definitions": [{"name": WHOLE_TABLE}]}
+                for suite in suites],
     )
     if settings.dbt_target == "duckdb":
         # GX's column reflection ignores the asset's schema on DuckDB; the search path on
@@ -154,8 +160,7 @@ def validate_suites(settings: Settings, suite_names: list[str],
     documented: list = []
     for suite_module in suites:
         table = suite_module.TABLE
-        asset = source.add_table_asset(name=table, table_name=table, schema_name=MARTS_SCHEMA)
-        batch = asset.add_batch_definition_whole_table("whole_table")
+        batch = source.get_asset(table).get_batch_definition(WHOLE_TABLE)
         # Row-query checks report their offending rows (GX caps them; they fill the register);
         # column checks keep a summary, which never lists every bad row of a large table.
         # Run as validation definitions, each with its format and no checkpoint: a checkpoint
@@ -165,11 +170,12 @@ def validate_suites(settings: Settings, suite_names: list[str],
             group = {c.name: c for c in suite_module.checks() if (c.rows_query is not None) == wants_rows}
             if not group:
                 continue
-            suite = context.suites.add_or_update(gx.ExpectationSuite(
+            # add, not add_or_update: _fresh_project dropped the stored suites and definitions.
+            suite = context.suites.add(gx.ExpectationSuite(
                 name=f"{table}.{report}",
                 expectations=[expectation(check) for check in group.values()],
             ))
-            validation = context.validation_definitions.add_or_update(
+            validation = context.validation_definitions.add(
                 gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))
             suite_result = validation.run(result_format=result_format, run_id=run_id)
             results += [_check_result(table, group, result) for result in suite_result.results]
