@@ -169,7 +169,7 @@ def _run(con: duckdb.DuckDBPyConnection, check: rc.RowCheck | rc.ColumnCheck, ta
     names = [column[0] for column in cursor.description]
     rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     if isinstance(check, rc.ColumnCheck):
-        # GX's SUMMARY result of a column map expectation: counts and a sample of values.
+        # GX's BASIC result of a column map expectation: counts and a sample of values.
         (total,) = con.execute(
             f"select count({check.column}) from {table}" if check.test == "unique"
             else f"select count(*) from {table}").fetchone()

@@ -150,11 +150,19 @@ def store_results(settings: Settings, summary: CheckSummary) -> None:
         con.execute(f"insert into {GATE_RUNS_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
                     [summary.run_id, summary.run_id, summary.gx_run_time, len(summary.results),
                      sum(r.success for r in summary.results), len(summary.failed), len(summary.warned)])
-        if results:
-            con.executemany(f"insert into {RESULTS_TABLE} values ({', '.join('?' * 10)})", results)
-        if findings:
-            con.executemany(f"insert into {REGISTER_TABLE} values ({', '.join('?' * 12)})", findings)
+        _insert_rows(con, RESULTS_TABLE, results)
+        _insert_rows(con, REGISTER_TABLE, findings)
         con.execute("commit")
+
+
+def _insert_rows(con, table: str, rows: list[tuple], rows_per_statement: int = 500) -> None:
+    """Insert rows with one multi-row statement per batch: DuckDB's executemany runs one
+    statement per row (a tenth of a second for a gate's three dozen results)."""
+    for start in range(0, len(rows), rows_per_statement):
+        batch = rows[start:start + rows_per_statement]
+        row = f"({', '.join('?' * len(batch[0]))})"
+        con.execute(f"insert into {table} values {', '.join([row] * len(batch))}",
+                    [value for values in batch for value in values])
 
 
 _RESULT_FIELDS = ("suite", "check", "severity", "success", "unexpected_count", "observed", "why",

@@ -16,6 +16,41 @@ import sys
 # Set before GX is imported, in this process only (it validates and exits).
 sys.modules.setdefault("pyspark", None)
 
+import importlib  # noqa: E402
+import importlib.util  # noqa: E402
+import types  # noqa: E402
+
+
+class _ImportedOnFirstUse(types.ModuleType):
+    """Stands in for a module in sys.modules and imports it when an attribute is first read.
+
+    GX imports altair and scipy.stats at module level, for one statistical expectation and
+    its charts (expect_column_kl_divergence_to_be_less_than) and the KS-test metrics: over a
+    second of a gate that uses neither. An expectation that needs them still gets them, the
+    first time it touches them. Not importlib's LazyLoader: on Python 3.11 an `import altair`
+    statement reads the module's __spec__, which makes LazyLoader load it on the spot.
+    """
+
+    def __getattr__(self, attribute: str):
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def _import_on_first_use(name: str) -> None:
+    if name in sys.modules or (spec := importlib.util.find_spec(name)) is None:
+        return
+    stand_in = _ImportedOnFirstUse(name)
+    stand_in.__spec__ = spec
+    sys.modules[name] = stand_in
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, stand_in)
+
+
+for _name in ("scipy.stats", "altair"):
+    _import_on_first_use(_name)
+
 import argparse  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
@@ -31,6 +66,7 @@ from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import (  # noqa: E402
     DataContextConfig,
     FilesystemStoreBackendDefaults,
+    ProgressBarsConfig,
 )
 from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
     ExpectationSuiteIdentifier,
@@ -50,6 +86,11 @@ from ingest.settings import Settings, get_settings  # noqa: E402
 log = logging.getLogger(__name__)
 
 GX_SEVERITY = {"fail": "critical", "warn": "warning"}
+# Suite (named for what it reports) -> GX result format. BASIC, not SUMMARY, for the column
+# checks: it has every key a result keeps (counts, percent, a sample of bad values; see
+# expectations/results.py) without SUMMARY's value counts, one more query per column.
+RESULT_FORMATS = {"summary": "BASIC", "complete": "COMPLETE"}
+WHOLE_TABLE = "whole_table"
 
 # GX on DuckDB needs one workaround (expectations/gx_duckdb.py).
 persist_duckdb_connections()
@@ -94,11 +135,20 @@ def validate_suites(settings: Settings, suite_names: list[str],
     # The project is defined here, in code: an ephemeral context with GX's file stores, so
     # results and Data Docs are kept on disk (gx/uncommitted) but no great_expectations.yml is
     # rewritten, as a file context does on every asset added (a tenth of a second each).
+    root = _fresh_project(settings.gx_dir) / "gx"
+    stores = FilesystemStoreBackendDefaults(root_directory=str(root))
+    _compile_page_templates_once(stores.data_docs_sites, root / "uncommitted" / "jinja_bytecode")
+    # No progress bars: the child's stderr is kept for errors only.
     context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
-        store_backend_defaults=FilesystemStoreBackendDefaults(
-            root_directory=str(_fresh_project(settings.gx_dir) / "gx"))))
-    source = context.data_sources.add_or_update_sql(
-        name="warehouse", connection_string=connection_string(settings)
+        store_backend_defaults=stores, data_docs_sites=stores.data_docs_sites,
+        progress_bars=ProgressBarsConfig(globally=False)))
+    # The data source with every table asset and its batch definition, added in one call:
+    # GX re-serialises the whole project config on each asset or batch definition added.
+    source = context.data_sources.add_sql(
+        name="warehouse", connection_string=connection_string(settings),
+        assets=[{"type": "table", "name": suite.TABLE, "table_name": suite.TABLE,
+                 "schema_name": MARTS_SCHEMA, "batch_definitions": [{"name": WHOLE_TABLE}]}
+                for suite in suites],
     )
     if settings.dbt_target == "duckdb":
         # GX's column reflection ignores the asset's schema on DuckDB; the search path on
@@ -110,22 +160,22 @@ def validate_suites(settings: Settings, suite_names: list[str],
     documented: list = []
     for suite_module in suites:
         table = suite_module.TABLE
-        asset = source.add_table_asset(name=table, table_name=table, schema_name=MARTS_SCHEMA)
-        batch = asset.add_batch_definition_whole_table("whole_table")
+        batch = source.get_asset(table).get_batch_definition(WHOLE_TABLE)
         # Row-query checks report their offending rows (GX caps them; they fill the register);
-        # column checks keep the summary, which never lists every bad row of a large table.
+        # column checks keep a summary, which never lists every bad row of a large table.
         # Run as validation definitions, each with its format and no checkpoint: a checkpoint
         # takes one format, and its UpdateDataDocsAction rebuilds the site per validation.
-        for result_format in ("SUMMARY", "COMPLETE"):
+        for report, result_format in RESULT_FORMATS.items():
             wants_rows = result_format == "COMPLETE"
             group = {c.name: c for c in suite_module.checks() if (c.rows_query is not None) == wants_rows}
             if not group:
                 continue
-            suite = context.suites.add_or_update(gx.ExpectationSuite(
-                name=f"{table}.{result_format.lower()}",
+            # add, not add_or_update: _fresh_project dropped the stored suites and definitions.
+            suite = context.suites.add(gx.ExpectationSuite(
+                name=f"{table}.{report}",
                 expectations=[expectation(check) for check in group.values()],
             ))
-            validation = context.validation_definitions.add_or_update(
+            validation = context.validation_definitions.add(
                 gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))
             suite_result = validation.run(result_format=result_format, run_id=run_id)
             results += [_check_result(table, group, result) for result in suite_result.results]
@@ -173,6 +223,20 @@ def _check_result(table: str, checks: dict[str, Check], result) -> CheckResult:
         metrics=json.dumps(_metrics_in(details)),
         findings=json.dumps(_findings(details), default=str),
     )
+
+
+def _compile_page_templates_once(sites: dict, bytecode_cache: Path) -> None:
+    """Give each Data Docs page builder a view that shares one Jinja bytecode cache
+    (expectations/data_docs_views.py); the site is otherwise GX's default."""
+    def view(class_name: str) -> dict:
+        return {"module_name": "expectations.data_docs_views", "class_name": class_name,
+                "bytecode_cache_directory": str(bytecode_cache)}
+
+    for site in sites.values():
+        site["site_section_builders"] = {section: {"view": view("CachedJinjaPageView")}
+                                         for section in ("expectations", "validations", "profiling")}
+        site["site_index_builder"] = {**site.get("site_index_builder", {}),
+                                      "view": view("CachedJinjaIndexPageView")}
 
 
 def _fresh_project(root: Path) -> Path:

@@ -181,6 +181,23 @@ def test_gx_is_imported_only_by_the_validating_process_and_never_pyspark(tmp_pat
     assert _imports("expectations.validate", tmp_path) == {"great_expectations": True, "pyspark": False}
 
 
+# What GX imports at module level for statistical expectations the gate does not use: in the
+# validating process they stay unloaded until first used, and then they work.
+DEFERRED = """
+import json, sys
+import expectations.validate
+loaded_at_import = {name: name in sys.modules for name in ("altair.vegalite", "scipy.stats._stats_py")}
+import altair
+from scipy import stats
+print(json.dumps({**loaded_at_import, "cdf": stats.norm.cdf(0.0), "chart": altair.Chart.__name__}))
+"""
+
+
+def test_validating_process_loads_scipy_stats_and_altair_only_when_used(tmp_path: Path) -> None:
+    assert _run_script(tmp_path, DEFERRED) == {
+        "altair.vegalite": False, "scipy.stats._stats_py": False, "cdf": 0.5, "chart": "Chart"}
+
+
 # In a child process too: importing expectations.validate blocks pyspark for its process.
 ENGINE_SETTINGS = """
 import json, sys
