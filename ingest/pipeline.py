@@ -16,7 +16,13 @@ from ingest.exports import landed_exports, load_exports
 from ingest.exports.sampling import declared_sample_fractions
 from ingest.reports import ReportError, extract_report, landed_reports, load_report
 from ingest.settings import Settings, get_settings
-from ingest.transform import dbt_target_path, run_dbt
+from ingest.transform import (
+    dbt_target_path,
+    reference_build_record,
+    reference_is_current,
+    run_dbt,
+    write_reference_build_record,
+)
 
 if TYPE_CHECKING:
     from ingest.publish import NothingToPublish
@@ -99,20 +105,28 @@ def load_exports_for_month(month: str, settings: Settings | None = None) -> list
 # the yearly and full-refresh builds run them, a month's build does not
 # (dbt_project/README.md, "Full-history tests").
 FULL_HISTORY_TAG = "full_history"
-# dbt_project/selectors.yml: what a month's build runs.
+# dbt_project/selectors.yml: what a month's build runs: the whole project without the
+# full-history tests, or only what the export sources feed when the reference part of
+# the warehouse (seeds, the models the exports do not feed) is current.
 MONTH_BUILD_SELECTOR = "month_build"
+MONTH_EXPORTS_BUILD_SELECTOR = "month_exports_build"
 
 
-def dbt_build_args(*, full_history: bool, full_refresh: bool = False) -> list[str]:
+def dbt_build_args(*, full_history: bool, full_refresh: bool = False,
+                   reference_is_current: bool = False) -> list[str]:
     """`dbt build` for a full-history run (every test, over whole tables), or for a
     month (selectors.yml): every model, the tests of what the exports feed without the
     full-history tests, the incremental facts' tests reading only the rows this build
-    wrote (macros/test_scope.sql), no unit tests. `full_refresh`: the incremental facts
-    rebuilt from all of raw (always with the full-history tests)."""
+    wrote (macros/test_scope.sql), no unit tests; with `reference_is_current`, only the
+    models the exports feed (the seeds and dimensions stay as the last build left them).
+    `full_refresh`: the incremental facts rebuilt from all of raw (always with the
+    full-history tests)."""
     if full_refresh:
         return ["build", "--full-refresh"]
     if full_history:
         return ["build"]
+    if reference_is_current:
+        return ["build", "--selector", MONTH_EXPORTS_BUILD_SELECTOR]
     return ["build", "--selector", MONTH_BUILD_SELECTOR]
 
 
@@ -121,7 +135,10 @@ def build_models(settings: Settings | None = None, *, full_history: bool = True,
     """`dbt build` (seeds, models, snapshots and their tests) on the configured target.
 
     `full_history` false is a month's build: work in proportion to the month (see
-    dbt_build_args); the transform DAG sets it from what triggered the run.
+    dbt_build_args); the transform DAG sets it from what triggered the run. It leaves
+    the seeds and the models the exports do not feed alone when a build of the same
+    project files made them on this target (ingest.transform.reference_is_current); a
+    build of the whole project records that.
 
     The loaders write raw into DuckDB, the system of record; for the postgres target
     the raw schema is mirrored into Postgres first, in one transaction. For the spark
@@ -130,7 +147,10 @@ def build_models(settings: Settings | None = None, *, full_history: bool = True,
     afterwards, where the GX gate and publishing read them as on the duckdb target.
     """
     settings = settings or get_settings()
-    build = dbt_build_args(full_history=full_history, full_refresh=full_refresh)
+    reference = reference_build_record(settings)
+    reference_current = not full_history and reference_is_current(settings, reference)
+    build = dbt_build_args(full_history=full_history, full_refresh=full_refresh,
+                           reference_is_current=reference_current)
     log.info("dbt %s (%s)", " ".join(build), "full history" if full_history else "this month")
     if settings.dbt_target == "postgres":
         if not settings.postgres_dsn:
@@ -154,6 +174,8 @@ def build_models(settings: Settings | None = None, *, full_history: bool = True,
         log.info("marts from Spark into %s: %s", settings.warehouse, loaded)
         return
     run_dbt(build, settings)
+    if not reference_current:
+        write_reference_build_record(settings, reference)
 
 
 def marts_settings(settings: Settings) -> Settings:

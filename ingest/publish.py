@@ -43,6 +43,7 @@ import duckdb
 from ingest import warehouse
 from ingest.release_docs import comment_release_tables
 from ingest.settings import REPO_ROOT, Settings
+from ingest.transform import dbt_project_inputs, files_fingerprint
 from ingest.warehouse import quote_literal
 
 log = logging.getLogger(__name__)
@@ -429,24 +430,9 @@ def _restore_serving(settings: Settings, previous: Path | None) -> None:
 
 # The code that turns raw into a release: dbt's project and the gate's suites. A change
 # elsewhere (the publish step, a Python package) needs `cchc run --rebuild`.
-_DBT_INPUTS = ("dbt_project.yml", "packages.yml", "models", "seeds", "macros", "snapshots",
-               "tests", "analyses")
-_CODE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".py", ".json", ".md"}
-
-
 def code_fingerprint(settings: Settings) -> str:
     """sha256 over the dbt project's models, seeds, macros, tests and the GX suites."""
-    digest = hashlib.sha256()
-    roots = [settings.dbt_project_dir / name for name in _DBT_INPUTS]
-    roots.append(REPO_ROOT / "expectations")
-    for root in roots:
-        files = [root] if root.is_file() else sorted(
-            p for p in root.rglob("*")
-            if p.is_file() and p.suffix in _CODE_SUFFIXES and "__pycache__" not in p.parts)
-        for path in files:
-            digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return files_fingerprint([*dbt_project_inputs(settings), REPO_ROOT / "expectations"])
 
 
 def _manifest_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> str | None:

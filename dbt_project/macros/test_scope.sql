@@ -1,5 +1,6 @@
 {#- Tests on the incremental facts carry `where: __written_by_this_run__`. In a month's
-    build (`dbt build --selector month_build`, selectors.yml; ingest.pipeline.dbt_build_args)
+    build (`dbt build --selector month_build` or `month_exports_build`, selectors.yml;
+    ingest.pipeline.dbt_build_args)
     the placeholder keeps the rows this dbt invocation wrote (dbt_invocation_id), so it
     tests the month and not ten years. Any other build or test run (the yearly and
     full-refresh builds, a plain `dbt build`) reads the whole table. Decided from the
@@ -21,7 +22,7 @@
     {%- do return(filtered) -%}
 {%- endmacro %}
 
-{#- True when this invocation builds with the selector month_build. -#}
+{#- True when this invocation builds with a month's selector (selectors.yml). -#}
 {% macro is_month_build() -%}
-    {%- do return(invocation_args_dict.get('selector') == 'month_build') -%}
+    {%- do return(invocation_args_dict.get('selector') in ('month_build', 'month_exports_build')) -%}
 {%- endmacro %}

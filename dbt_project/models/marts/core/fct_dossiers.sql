@@ -38,20 +38,23 @@
     ) %}
 {%- endif %}
 {#- Candidates: every raw row of a dossier code found in a changed row (all of them, so
-    the latest state is ranked over the dossier's whole history). #}
-{%- set changed_codes = 'select changed.dossier_code from dossier_rows as changed where ' ~ changed_rows %}
+    the latest state is ranked over the dossier's whole history). The subqueries read the
+    staging view, not the CTE dossier_rows: a CTE read twice is materialized (DuckDB,
+    Postgres), which would copy every raw row of the history on each run. #}
+{%- set staged_rows = ref('stg_exports__dossiers') %}
+{%- set changed_codes = 'select changed.dossier_code from ' ~ staged_rows ~ ' as changed where ' ~ changed_rows %}
 {%- set candidate_filter = ('where dossier_code in (' ~ changed_codes ~ ')') if can_increment else '' %}
 {%- set partition_filter = '' %}
 {#- Whole partitions (Spark): every dossier with a row in an affected month is ranked,
     and those whose latest state falls in one are written. #}
 {%- if can_increment and fact_incremental_strategy() == 'insert_overwrite' %}
     {%- set affected_months = (
-        '(select changed.partition_month from dossier_rows as changed where ' ~ changed_rows
+        '(select changed.partition_month from ' ~ staged_rows ~ ' as changed where ' ~ changed_rows
         ~ ' union select seen.source_partition_month from ' ~ this ~ ' as seen'
         ~ ' where seen.dossier_id in (' ~ changed_codes ~ '))'
     ) %}
     {%- set candidate_filter = (
-        'where dossier_code in (select in_month.dossier_code from dossier_rows as in_month'
+        'where dossier_code in (select in_month.dossier_code from ' ~ staged_rows ~ ' as in_month'
         ~ ' where in_month.partition_month in ' ~ affected_months ~ ')'
     ) %}
     {%- set partition_filter = 'where partition_month in ' ~ affected_months %}
